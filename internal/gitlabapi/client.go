@@ -1,0 +1,162 @@
+package gitlabapi
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+)
+
+// Config says how to reach GitLab. Exactly one of Token and JobToken is set.
+type Config struct {
+	BaseURL    string
+	Token      string
+	JobToken   string
+	CACertFile string
+	Insecure   bool
+	UserAgent  string
+
+	// MaxRetries bounds the extra tries after a failure that is safe to retry.
+	MaxRetries int
+	// RetryWaitMin and RetryWaitMax bound one backoff wait; zero means 1s and 30s.
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
+	// PageConcurrency bounds the list pages fetched at once; zero means 8.
+	PageConcurrency int
+
+	// Log receives one line per retry and reconciliation; it never sees a credential.
+	Log func(ctx context.Context, msg string, fields map[string]any)
+}
+
+// Client talks to one GitLab instance. It is safe for concurrent use.
+type Client struct {
+	gl  *gitlab.Client
+	cfg Config
+
+	// claimed holds the deployments this process created, so that a create whose answer was
+	// lost never adopts a deployment another create of this process already owns.
+	mu      sync.Mutex
+	claimed map[int64]bool
+}
+
+// APIURL turns what users write as a base URL (with or without /api/v4, trailing slash or not)
+// into the API root, e.g. https://gitlab.example.com/api/v4/.
+func APIURL(base string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(base))
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", fmt.Errorf("%q is not an http(s) URL such as https://gitlab.example.com", base)
+	}
+	path := strings.TrimRight(u.Path, "/")
+	path = strings.TrimSuffix(path, "/api/v4")
+	u.Path = path + "/api/v4/"
+	u.RawQuery, u.Fragment = "", ""
+	return u.String(), nil
+}
+
+// New builds a client. It sends no request.
+func New(cfg Config) (*Client, error) {
+	apiURL, err := APIURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	httpClient, err := newHTTPClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	opts := []gitlab.ClientOptionFunc{
+		gitlab.WithBaseURL(apiURL),
+		gitlab.WithHTTPClient(httpClient),
+		// Retries are ours: client-go would re-send writes whose outcome is unknown.
+		gitlab.WithoutRetries(),
+		// client-go would throttle itself for life from the first RateLimit-Limit header it sees;
+		// we back off on 429 instead.
+		gitlab.WithCustomLimiter(unlimited{}),
+	}
+	if cfg.UserAgent != "" {
+		opts = append(opts, gitlab.WithUserAgent(cfg.UserAgent))
+	}
+	var gl *gitlab.Client
+	if cfg.JobToken != "" {
+		gl, err = gitlab.NewJobClient(cfg.JobToken, opts...)
+	} else {
+		gl, err = gitlab.NewClient(cfg.Token, opts...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RetryWaitMin <= 0 {
+		cfg.RetryWaitMin = time.Second
+	}
+	if cfg.RetryWaitMax <= 0 {
+		cfg.RetryWaitMax = 30 * time.Second
+	}
+	if cfg.PageConcurrency <= 0 {
+		cfg.PageConcurrency = 8
+	}
+	if cfg.MaxRetries < 0 {
+		cfg.MaxRetries = 0
+	}
+	return &Client{gl: gl, cfg: cfg, claimed: map[int64]bool{}}, nil
+}
+
+func newHTTPClient(cfg Config) (*http.Client, error) {
+	transport := cleanhttp.DefaultPooledTransport()
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.CACertFile != "" {
+		pem, err := os.ReadFile(cfg.CACertFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading CA certificate file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA certificate file %s holds no PEM certificate", cfg.CACertFile)
+		}
+		tlsConfig.RootCAs = pool
+	}
+	if cfg.Insecure {
+		tlsConfig.InsecureSkipVerify = true //nolint:gosec // the user asked for it with insecure = true
+	}
+	transport.TLSClientConfig = tlsConfig
+	return &http.Client{Transport: transport}, nil
+}
+
+type unlimited struct{}
+
+func (unlimited) Wait(context.Context) error { return nil }
+
+func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
+	if c.cfg.Log != nil {
+		c.cfg.Log(ctx, msg, fields)
+	}
+}
+
+func (c *Client) claim(id int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.claimed[id] {
+		return false
+	}
+	c.claimed[id] = true
+	return true
+}
+
+// projectPath is the API path of a project given by numeric id or full path.
+func projectPath(project string) string {
+	return "projects/" + gitlab.PathEscape(project)
+}
+
+// ErrOutcomeUnknown marks a write that GitLab may or may not have applied.
+var ErrOutcomeUnknown = errors.New("the outcome of the request is unknown")
