@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 )
 
 // ApprovalOptions is the body of POST .../deployments/:deployment_id/approval.
@@ -13,32 +15,217 @@ type ApprovalOptions struct {
 	RepresentedAs *string `json:"represented_as,omitempty"`
 }
 
-// ApproveDeployment posts an approval or rejection and returns GitLab's answer, which names the
-// user the decision was recorded for. When the answer is lost, it reads the deployment: once the
-// deployment no longer waits, GitLab refuses every further decision.
-func (c *Client) ApproveDeployment(ctx context.Context, project string, id int64, opts ApprovalOptions, userID int64) (*Approval, error) {
+// Decision is one approver's decision on a deployment: GitLab's approval, the rule it counts
+// for and the deployment as GitLab showed it right after.
+type Decision struct {
+	Approval Approval
+	// Rule is nil when the deployment's approval summary does not show the decision, for
+	// example because its rule was deleted since.
+	Rule       *ApprovalRule
+	Deployment *Deployment
+}
+
+// recentSlack allows for clock differences when telling a decision made by this request from
+// older ones.
+const recentSlack = time.Minute
+
+// Decide posts an approval or rejection as the client's user and reads the deployment once
+// afterwards for the rule the decision counts for and the approvals still pending. GitLab
+// keeps one decision per user and rule: the same status again returns the recorded decision
+// unchanged, another status replaces status and comment.
+//
+// userID is the client's user when the caller knows it, else 0. When the answer is lost, Decide
+// reads the deployment before sending again, because GitLab refuses every decision once the
+// deployment no longer waits for approvals, which this very decision may have caused.
+func (c *Client) Decide(ctx context.Context, project string, id int64, opts ApprovalOptions, userID int64) (*Decision, error) {
+	started := time.Now()
 	for attempt := 0; ; attempt++ {
 		var a Approval
 		_, err := c.send(ctx, call{method: http.MethodPost, path: deploymentPath(project, id) + "/approval", opt: opts, out: &a})
 		if err == nil {
-			return &a, nil
+			d, getErr := c.GetDeployment(ctx, project, id)
+			if getErr != nil {
+				return nil, fmt.Errorf("GitLab recorded the %s decision, but reading deployment %d afterwards failed: %w",
+					opts.Status, id, getErr)
+			}
+			return &Decision{Approval: a, Rule: RuleOf(d, &a), Deployment: d}, nil
 		}
 		if !outcomeUnknown(err) {
 			return nil, err
 		}
+
 		d, getErr := c.GetDeployment(ctx, project, id)
 		if getErr != nil {
 			return nil, fmt.Errorf("%w; reading the deployment afterwards also failed: %v", err, getErr)
 		}
-		if userID != 0 {
-			for i := range d.Approvals {
-				if d.Approvals[i].User.ID == userID && d.Approvals[i].Status == opts.Status {
-					return &d.Approvals[i], nil
-				}
+		if userID == 0 && c.cfg.JobToken == "" {
+			// Only worth a request on this rare path; GitLab refuses GET /user to job tokens.
+			if u, userErr := c.CurrentUser(ctx); userErr == nil {
+				userID = u.ID
 			}
+		}
+		var found *Approval
+		switch {
+		case userID != 0:
+			found = ownDecision(d, userID, opts)
+		case d.PendingApprovalCount == 0:
+			// Sending again would only be refused as "not waiting". A decision asked for here
+			// and recorded since this request started is this one, unless another approver
+			// made an identical decision in that minute: then give up rather than guess.
+			found = recentDecision(d, opts, started.Add(-recentSlack))
+			if found == nil {
+				return nil, fmt.Errorf("%w; deployment %d no longer waits for approvals and the provider cannot tell "+
+					"whether this %s decision was recorded (a CI job token cannot ask GitLab which user it acts for): "+
+					"check the deployment's approvals in GitLab", err, id, opts.Status)
+			}
+		}
+		if found != nil {
+			c.log(ctx, "found the decision a lost approval request recorded", map[string]any{
+				"deployment_id": id, "status": found.Status,
+			})
+			return &Decision{Approval: *found, Rule: RuleOf(d, found), Deployment: d}, nil
 		}
 		if attempt >= c.cfg.MaxRetries {
 			return nil, fmt.Errorf("gave up after %d tries: %w", attempt+1, err)
 		}
+		c.log(ctx, "approval request failed and recorded nothing; sending it again", map[string]any{
+			"deployment_id": id, "attempt": attempt + 1,
+		})
 	}
+}
+
+// CurrentUser reads the user the client acts for. GitLab refuses it to CI job tokens.
+func (c *Client) CurrentUser(ctx context.Context) (*User, error) {
+	var u User
+	if _, err := c.send(ctx, call{method: http.MethodGet, path: "user", out: &u}); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// RuleOf returns the approval rule a decision on d counts for, or nil when d's summary does not
+// show it. GitLab's summary lists under each rule that rule's decisions on every deployment, so
+// the decision is recognised by its user and creation time, which the decision keeps when its
+// status is changed.
+func RuleOf(d *Deployment, a *Approval) *ApprovalRule {
+	if d == nil || d.ApprovalSummary == nil || a == nil {
+		return nil
+	}
+	rules := d.ApprovalSummary.Rules
+	for i := range rules {
+		for _, ra := range rules[i].DeploymentApprovals {
+			if ra.User.ID == a.User.ID && ra.CreatedAt.Equal(a.CreatedAt) {
+				return &rules[i]
+			}
+		}
+	}
+	return nil
+}
+
+// UserDecision finds userID's decision on d: the one counting for ruleID when ruleID is not 0
+// and the user decided under several rules, else the one under the user's first rule. It
+// returns nil when the user has made no decision on d.
+func UserDecision(d *Deployment, userID, ruleID int64) (*Approval, *ApprovalRule) {
+	var own []*Approval
+	for i := range d.Approvals {
+		if d.Approvals[i].User.ID == userID {
+			own = append(own, &d.Approvals[i])
+		}
+	}
+	if len(own) == 0 {
+		return nil, nil
+	}
+	if len(own) == 1 {
+		return own[0], RuleOf(d, own[0])
+	}
+	if a, r := firstByRule(d, own, func(r *ApprovalRule) bool { return ruleID == 0 || r.ID == ruleID }); a != nil {
+		return a, r
+	}
+	if ruleID != 0 {
+		return nil, nil
+	}
+	return own[0], nil
+}
+
+// ownDecision finds userID's decision asked for by opts: same status and comment, under the
+// rule represented_as selects.
+func ownDecision(d *Deployment, userID int64, opts ApprovalOptions) *Approval {
+	var candidates []*Approval
+	for i := range d.Approvals {
+		a := &d.Approvals[i]
+		if a.User.ID == userID && sameDecision(a, opts) {
+			candidates = append(candidates, a)
+		}
+	}
+	if len(candidates) == 0 {
+		return nil
+	}
+	if a, _ := firstByRule(d, candidates, func(r *ApprovalRule) bool { return represents(r, opts.RepresentedAs) }); a != nil {
+		return a
+	}
+	if opts.RepresentedAs == nil {
+		return candidates[0]
+	}
+	return nil
+}
+
+// recentDecision finds the only decision asked for by opts that was recorded at or after since,
+// whoever made it; nil when there is none or more than one.
+func recentDecision(d *Deployment, opts ApprovalOptions, since time.Time) *Approval {
+	var found *Approval
+	for i := range d.Approvals {
+		a := &d.Approvals[i]
+		if !sameDecision(a, opts) || a.CreatedAt.Before(since) {
+			continue
+		}
+		if opts.RepresentedAs != nil && !represents(RuleOf(d, a), opts.RepresentedAs) {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = a
+	}
+	return found
+}
+
+// firstByRule returns the approval among candidates under the first rule, in GitLab's rule
+// order, that keep accepts.
+func firstByRule(d *Deployment, candidates []*Approval, keep func(*ApprovalRule) bool) (*Approval, *ApprovalRule) {
+	if d.ApprovalSummary == nil {
+		return nil, nil
+	}
+	for i := range d.ApprovalSummary.Rules {
+		r := &d.ApprovalSummary.Rules[i]
+		if !keep(r) {
+			continue
+		}
+		for _, a := range candidates {
+			for _, ra := range r.DeploymentApprovals {
+				if ra.User.ID == a.User.ID && ra.CreatedAt.Equal(a.CreatedAt) {
+					return a, r
+				}
+			}
+		}
+	}
+	return nil, nil
+}
+
+// represents applies GitLab's represented_as match: the rule's display name contains the text.
+func represents(r *ApprovalRule, representedAs *string) bool {
+	if representedAs == nil {
+		return true
+	}
+	return r != nil && r.AccessLevelDescription != nil && strings.Contains(*r.AccessLevelDescription, *representedAs)
+}
+
+func sameDecision(a *Approval, opts ApprovalOptions) bool {
+	return a.Status == opts.Status && deref(a.Comment) == deref(opts.Comment)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
