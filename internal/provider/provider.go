@@ -2,22 +2,92 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
+)
+
+// Environment variables the provider reads when its block leaves a setting out.
+const (
+	envBaseURL    = "GITLAB_BASE_URL"
+	envToken      = "GITLAB_TOKEN"
+	envJobToken   = "CI_JOB_TOKEN"
+	envCIAPIURL   = "CI_API_V4_URL"
+	envCACertFile = "GITLAB_CACERT_FILE"
+	envInsecure   = "GITLAB_INSECURE"
+	envMaxRetries = "GITLAB_MAX_RETRIES"
+)
+
+const (
+	defaultBaseURL    = "https://gitlab.com"
+	defaultMaxRetries = 10
 )
 
 var _ provider.Provider = (*gitlabDeployProvider)(nil)
 
 type gitlabDeployProvider struct {
 	version string
+	opts    providerOptions
+}
+
+// providerOptions are knobs for tests; the zero value is what users get.
+type providerOptions struct {
+	// getenv replaces os.Getenv, so that tests can run in parallel with their own environment.
+	getenv func(string) string
+	// retryWaitMin and retryWaitMax bound the client's backoff; zero keeps its defaults.
+	retryWaitMin time.Duration
+	retryWaitMax time.Duration
+	// approvalPollInterval is how often a resource waiting for approvals reads the deployment;
+	// zero means defaultApprovalPollInterval.
+	approvalPollInterval time.Duration
+}
+
+const defaultApprovalPollInterval = 10 * time.Second
+
+// providerData is what Configure hands to every resource and data source: one client, built
+// once and shared.
+type providerData struct {
+	client               *gitlabapi.Client
+	approvalPollInterval time.Duration
+}
+
+type providerModel struct {
+	BaseURL    types.String `tfsdk:"base_url"`
+	Token      types.String `tfsdk:"token"`
+	JobToken   types.String `tfsdk:"job_token"`
+	CACertFile types.String `tfsdk:"cacert_file"`
+	Insecure   types.Bool   `tfsdk:"insecure"`
+	MaxRetries types.Int64  `tfsdk:"max_retries"`
 }
 
 // New returns the provider factory for the given release version.
 func New(version string) func() provider.Provider {
-	return func() provider.Provider { return &gitlabDeployProvider{version: version} }
+	return newWithOptions(version, providerOptions{})
+}
+
+func newWithOptions(version string, opts providerOptions) func() provider.Provider {
+	if opts.getenv == nil {
+		opts.getenv = os.Getenv
+	}
+	if opts.approvalPollInterval <= 0 {
+		opts.approvalPollInterval = defaultApprovalPollInterval
+	}
+	return func() provider.Provider { return &gitlabDeployProvider{version: version, opts: opts} }
 }
 
 func (p *gitlabDeployProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -26,14 +96,280 @@ func (p *gitlabDeployProvider) Metadata(_ context.Context, _ provider.MetadataRe
 }
 
 func (p *gitlabDeployProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
-	resp.Schema = schema.Schema{}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manages GitLab deployments and deployment approvals through GitLab's REST API. " +
+			"Every setting can also come from an environment variable; a setting in this block wins. " +
+			"Inside a GitLab CI job with neither `token` nor `job_token` set (nor `GITLAB_TOKEN`), " +
+			"the provider uses the job's `CI_JOB_TOKEN` against `CI_API_V4_URL`. " +
+			"The provider sends no request until a resource or data source needs one.",
+		Attributes: map[string]schema.Attribute{
+			"base_url": schema.StringAttribute{
+				MarkdownDescription: "URL of the GitLab instance, with or without a trailing `/api/v4/`, " +
+					"for example `https://gitlab.example.com`. Environment variable `" + envBaseURL + "`; " +
+					"inside a CI job that authenticates with its job token, `" + envCIAPIURL + "`; " +
+					"default `" + defaultBaseURL + "`.",
+				Optional:   true,
+				Validators: []validator.String{baseURLValidator{}},
+			},
+			"token": schema.StringAttribute{
+				MarkdownDescription: "A personal, project or group access token with the `api` scope. " +
+					"Environment variable `" + envToken + "`. Conflicts with `job_token`.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"job_token": schema.StringAttribute{
+				MarkdownDescription: "A CI/CD job token, sent as the `JOB-TOKEN` header; the deployments API accepts it " +
+					"for the job's own project and for projects whose job token allowlist lists it. " +
+					"Environment variable `" + envJobToken + "` (set by GitLab in every CI job), used when no " +
+					"`token` is configured. Conflicts with `token`.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"cacert_file": schema.StringAttribute{
+				MarkdownDescription: "Path to a PEM file of CA certificates to trust in addition to the system's, " +
+					"for a GitLab with a private CA. Environment variable `" + envCACertFile + "`.",
+				Optional: true,
+			},
+			"insecure": schema.BoolAttribute{
+				MarkdownDescription: "Skip verification of GitLab's TLS certificate. Only for testing. " +
+					"Environment variable `" + envInsecure + "`; default `false`.",
+				Optional: true,
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: "How many times to retry a request that failed in a way that is safe to retry " +
+					"(throttling, server errors on reads, connection failures). Environment variable `" +
+					envMaxRetries + "`; default `" + strconv.Itoa(defaultMaxRetries) + "`.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.AtLeast(0)},
+			},
+		},
+	}
 }
 
-func (p *gitlabDeployProvider) Configure(_ context.Context, _ provider.ConfigureRequest, _ *provider.ConfigureResponse) {
+func (p *gitlabDeployProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var config providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	cfg, diags := p.clientConfig(config)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	secrets := []string{cfg.Token, cfg.JobToken}
+	cfg.Log = func(ctx context.Context, msg string, fields map[string]any) {
+		ctx = tflog.MaskAllFieldValuesStrings(ctx, secrets...)
+		ctx = tflog.MaskMessageStrings(ctx, secrets...)
+		tflog.Debug(ctx, msg, fields)
+	}
+	client, err := gitlabapi.New(cfg)
+	if err != nil {
+		// The URL is checked already, so what is left to fail is the CA certificate file.
+		resp.Diagnostics.AddAttributeError(path.Root("cacert_file"), "Unable to Create GitLab Client",
+			"The provider could not set up its GitLab client: "+err.Error()+". Set \"cacert_file\" (or "+
+				envCACertFile+") to a PEM file of CA certificates.")
+		return
+	}
+	data := &providerData{client: client, approvalPollInterval: p.opts.approvalPollInterval}
+	resp.ResourceData = data
+	resp.DataSourceData = data
 }
 
-func (p *gitlabDeployProvider) Resources(_ context.Context) []func() resource.Resource { return nil }
+func (p *gitlabDeployProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewDeploymentResource,
+	}
+}
 
 func (p *gitlabDeployProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{}
+}
+
+// clientConfig resolves every setting from the block, then the environment, then the default.
+func (p *gitlabDeployProvider) clientConfig(config providerModel) (gitlabapi.Config, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	getenv := p.opts.getenv
+	unknown := func(name, env string) {
+		diags.AddAttributeError(path.Root(name), "Unknown GitLab Provider Setting",
+			fmt.Sprintf("The provider cannot reach GitLab because %q is not known until apply. "+
+				"Set it to a value known at plan time, or leave it out and set the %s environment variable.", name, env))
+	}
+	if config.BaseURL.IsUnknown() {
+		unknown("base_url", envBaseURL)
+	}
+	if config.Token.IsUnknown() {
+		unknown("token", envToken)
+	}
+	if config.JobToken.IsUnknown() {
+		unknown("job_token", envJobToken)
+	}
+	if config.CACertFile.IsUnknown() {
+		unknown("cacert_file", envCACertFile)
+	}
+	if config.Insecure.IsUnknown() {
+		unknown("insecure", envInsecure)
+	}
+	if config.MaxRetries.IsUnknown() {
+		unknown("max_retries", envMaxRetries)
+	}
+	if diags.HasError() {
+		return gitlabapi.Config{}, diags
+	}
+
+	cfg := gitlabapi.Config{
+		UserAgent:    "terraform-provider-gitlabdeploy/" + p.version,
+		RetryWaitMin: p.opts.retryWaitMin,
+		RetryWaitMax: p.opts.retryWaitMax,
+	}
+
+	// Credentials: the block first, then GITLAB_TOKEN, then the CI job's own token. A job token
+	// only works on the instance that issued it, so it defaults base_url to the job's API URL.
+	useCIURL := false
+	switch {
+	case !config.Token.IsNull() && !config.JobToken.IsNull():
+		diags.AddAttributeError(path.Root("job_token"), "Conflicting GitLab Credentials",
+			"Both \"token\" and \"job_token\" are set in the provider block. Set only one: "+
+				"\"token\" for an access token, \"job_token\" for a CI/CD job token.")
+	case !config.Token.IsNull():
+		cfg.Token = config.Token.ValueString()
+		if cfg.Token == "" {
+			diags.AddAttributeError(path.Root("token"), "Empty GitLab Token",
+				"\"token\" is set to an empty string. Set it to an access token with the api scope, "+
+					"or leave it out to use the "+envToken+" environment variable.")
+		}
+	case !config.JobToken.IsNull():
+		cfg.JobToken = config.JobToken.ValueString()
+		useCIURL = true
+		if cfg.JobToken == "" {
+			diags.AddAttributeError(path.Root("job_token"), "Empty GitLab Job Token",
+				"\"job_token\" is set to an empty string. Set it to a CI/CD job token (for example "+
+					"from var.ci_job_token), or leave it out to use the "+envJobToken+" environment variable.")
+		}
+	case getenv(envToken) != "":
+		cfg.Token = getenv(envToken)
+	case getenv(envJobToken) != "":
+		cfg.JobToken = getenv(envJobToken)
+		useCIURL = true
+	default:
+		diags.AddAttributeError(path.Root("token"), "Missing GitLab Token",
+			"The provider needs credentials to call GitLab. Set \"token\" in the provider block or the "+
+				envToken+" environment variable to an access token with the api scope, or run inside a "+
+				"GitLab CI job, where "+envJobToken+" is used.")
+	}
+
+	switch {
+	case !config.BaseURL.IsNull():
+		cfg.BaseURL = config.BaseURL.ValueString()
+	case getenv(envBaseURL) != "":
+		cfg.BaseURL = getenv(envBaseURL)
+		if _, err := gitlabapi.APIURL(cfg.BaseURL); err != nil {
+			diags.AddAttributeError(path.Root("base_url"), "Invalid GitLab Base URL",
+				"The "+envBaseURL+" environment variable is invalid: "+err.Error()+".")
+		}
+	case useCIURL && getenv(envCIAPIURL) != "":
+		cfg.BaseURL = getenv(envCIAPIURL)
+	default:
+		cfg.BaseURL = defaultBaseURL
+	}
+
+	switch {
+	case !config.CACertFile.IsNull():
+		cfg.CACertFile = config.CACertFile.ValueString()
+	default:
+		cfg.CACertFile = getenv(envCACertFile)
+	}
+	if cfg.CACertFile != "" {
+		if _, err := os.Stat(cfg.CACertFile); err != nil {
+			diags.AddAttributeError(path.Root("cacert_file"), "Unreadable CA Certificate File",
+				fmt.Sprintf("The CA certificate file %q cannot be read: %v. Set \"cacert_file\" (or %s) to the path of a PEM file.",
+					cfg.CACertFile, err, envCACertFile))
+		}
+	}
+
+	switch {
+	case !config.Insecure.IsNull():
+		cfg.Insecure = config.Insecure.ValueBool()
+	case getenv(envInsecure) != "":
+		v, err := strconv.ParseBool(strings.TrimSpace(getenv(envInsecure)))
+		if err != nil {
+			diags.AddAttributeError(path.Root("insecure"), "Invalid GitLab Insecure Setting",
+				fmt.Sprintf("The %s environment variable is %q; set it to true or false.", envInsecure, getenv(envInsecure)))
+		}
+		cfg.Insecure = v
+	}
+
+	cfg.MaxRetries = defaultMaxRetries
+	switch {
+	case !config.MaxRetries.IsNull():
+		cfg.MaxRetries = int(config.MaxRetries.ValueInt64())
+	case getenv(envMaxRetries) != "":
+		v, err := strconv.Atoi(strings.TrimSpace(getenv(envMaxRetries)))
+		if err != nil || v < 0 {
+			diags.AddAttributeError(path.Root("max_retries"), "Invalid GitLab Max Retries Setting",
+				fmt.Sprintf("The %s environment variable is %q; set it to a whole number of 0 or more.",
+					envMaxRetries, getenv(envMaxRetries)))
+		}
+		cfg.MaxRetries = v
+	}
+	return cfg, diags
+}
+
+// baseURLValidator refuses a base_url that is not an http(s) URL, at plan time.
+type baseURLValidator struct{}
+
+func (baseURLValidator) Description(_ context.Context) string {
+	return "must be an http or https URL"
+}
+
+func (v baseURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (baseURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := gitlabapi.APIURL(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid GitLab Base URL",
+			"\"base_url\" "+err.Error()+".")
+	}
+}
+
+// configuredData is the providerData of a resource's or data source's Configure request; nil
+// until the provider is configured.
+func configuredData(data any, diags *diag.Diagnostics) *providerData {
+	if data == nil {
+		return nil
+	}
+	pd, ok := data.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data))
+		return nil
+	}
+	return pd
+}
+
+// enumMarkdown renders allowed values for schema docs: "`a`, `b` or `c`".
+func enumMarkdown(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = "`" + v + "`"
+	}
+	return joinOr(quoted)
+}
+
+// enumText renders allowed values for diagnostics: `"a", "b" or "c"`.
+func enumText(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = strconv.Quote(v)
+	}
+	return joinOr(quoted)
+}
+
+func joinOr(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }

@@ -1,0 +1,664 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*deploymentResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*deploymentResource)(nil)
+	_ resource.ResourceWithImportState = (*deploymentResource)(nil)
+)
+
+// on_destroy policies.
+const (
+	onDestroyKeep            = "keep"
+	onDestroyDelete          = "delete"
+	onDestroyCancelAndDelete = "cancel_and_delete"
+)
+
+var onDestroyPolicies = []string{onDestroyKeep, onDestroyDelete, onDestroyCancelAndDelete}
+
+// defaultDeploymentTimeout bounds create and update, which may wait for approvals.
+const defaultDeploymentTimeout = time.Hour
+
+// environmentNamePattern is GitLab's rule for environment names (behaviour spec §1.3).
+var environmentNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_${}. -]([a-zA-Z0-9_/${}. -]*[a-zA-Z0-9_${}. -])?$`)
+
+var shaPattern = regexp.MustCompile(`^[0-9a-fA-F]{7,64}$`)
+
+type deploymentResource struct {
+	client *gitlabapi.Client
+}
+
+type deploymentResourceModel struct {
+	ID                   types.String   `tfsdk:"id"`
+	Project              types.String   `tfsdk:"project"`
+	Environment          types.String   `tfsdk:"environment"`
+	Ref                  types.String   `tfsdk:"ref"`
+	SHA                  types.String   `tfsdk:"sha"`
+	Tag                  types.Bool     `tfsdk:"tag"`
+	Status               types.String   `tfsdk:"status"`
+	OnDestroy            types.String   `tfsdk:"on_destroy"`
+	DeploymentID         types.Int64    `tfsdk:"deployment_id"`
+	IID                  types.Int64    `tfsdk:"iid"`
+	EnvironmentID        types.Int64    `tfsdk:"environment_id"`
+	CreatedAt            types.String   `tfsdk:"created_at"`
+	UpdatedAt            types.String   `tfsdk:"updated_at"`
+	User                 types.Object   `tfsdk:"user"`
+	Deployable           types.Object   `tfsdk:"deployable"`
+	PendingApprovalCount types.Int64    `tfsdk:"pending_approval_count"`
+	Approvals            types.List     `tfsdk:"approvals"`
+	Timeouts             timeouts.Value `tfsdk:"timeouts"`
+}
+
+// NewDeploymentResource returns the gitlabdeploy_deployment resource.
+func NewDeploymentResource() resource.Resource {
+	return &deploymentResource{}
+}
+
+func (r *deploymentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_deployment"
+}
+
+func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Records a deployment of a project to an environment in GitLab and moves its status. " +
+			"Changing `status` updates the deployment in place; changing `environment`, `ref`, `sha` or `tag` " +
+			"records a new deployment. Status changes GitLab refuses, and any change to a deployment created by " +
+			"GitLab CI, fail at plan time. Import with `" + importIDFormat + "`.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`" + importIDFormat + "`, with the project as configured.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"project": schema.StringAttribute{
+				MarkdownDescription: "Numeric id or full path (for example `acme/app`) of the project. Changing it to " +
+					"another spelling of the same project (path case, or id versus path) keeps the deployment; " +
+					"naming another project records a new deployment.",
+				Required:   true,
+				Validators: []validator.String{projectValidator{}},
+			},
+			"environment": schema.StringAttribute{
+				MarkdownDescription: "Name of the environment; GitLab creates it on first use. Changing it records a new deployment.",
+				Required:            true,
+				Validators: []validator.String{
+					stringvalidator.LengthBetween(1, 255),
+					stringvalidator.RegexMatches(environmentNamePattern, "must contain only letters, digits, "+
+						"'-', '_', '/', '$', '{', '}', '.' and spaces, and must not start or end with '/'"),
+				},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"ref": schema.StringAttribute{
+				MarkdownDescription: "Branch or tag deployed. Changing it records a new deployment.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"sha": schema.StringAttribute{
+				MarkdownDescription: "Commit SHA deployed (7 to 64 hexadecimal characters). Changing it to another " +
+					"commit records a new deployment; another spelling of the same commit (full versus abbreviated) does not.",
+				Required:   true,
+				Validators: []validator.String{stringvalidator.RegexMatches(shaPattern, "must be a commit SHA of 7 to 64 hexadecimal characters")},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(
+					func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+						resp.RequiresReplace = !sameCommit(req.StateValue.ValueString(), req.PlanValue.ValueString())
+					},
+					"Changing sha to another commit records a new deployment.",
+					"Changing `sha` to another commit records a new deployment.",
+				)},
+			},
+			"tag": schema.BoolAttribute{
+				MarkdownDescription: "Whether `ref` is a tag. Default `false`. GitLab never returns it, so import learns it " +
+					"from the repository's tags. Changing it records a new deployment.",
+				Optional:      true,
+				Computed:      true,
+				Default:       booldefault.StaticBool(false),
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
+			},
+			"status": schema.StringAttribute{
+				MarkdownDescription: "Status of the deployment: " + enumMarkdown(gitlabapi.APIStatuses) + ". Required to " +
+					"record a deployment; changing it updates the deployment in place. GitLab moves a deployment to " +
+					"`running` only from `created` or `blocked`, which API-created deployments never are, and refuses a " +
+					"change to a deployment created by GitLab CI: both fail at plan time. On an imported deployment, " +
+					"leave it out to follow whatever status GitLab holds (CI deployments may also be `created`, " +
+					"`blocked` or `skipped`).",
+				Optional:      true,
+				Computed:      true,
+				Validators:    []validator.String{stringvalidator.OneOf(gitlabapi.APIStatuses...)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"on_destroy": schema.StringAttribute{
+				MarkdownDescription: "What destroying the resource (or replacing it) does in GitLab: " + enumMarkdown(onDestroyPolicies) +
+					". Default `" + onDestroyKeep + "`: a deployment is history, and GitLab refuses to delete the one " +
+					"currently deployed to its environment, so Terraform only forgets it (and says so). `" + onDestroyDelete +
+					"` deletes it; GitLab refuses to delete a running deployment or the currently deployed one. `" +
+					onDestroyCancelAndDelete + "` cancels a running deployment first, then deletes it; the currently " +
+					"deployed one is still refused. A change of this setting takes effect once applied, so apply it " +
+					"before the destroy or replacement it should govern.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(onDestroyKeep),
+				Validators: []validator.String{stringvalidator.OneOf(onDestroyPolicies...)},
+			},
+			"deployment_id": schema.Int64Attribute{
+				MarkdownDescription: "GitLab's global id of the deployment (what the API paths use).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"iid": schema.Int64Attribute{
+				MarkdownDescription: "Number of the deployment within its project.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"environment_id": schema.Int64Attribute{
+				MarkdownDescription: "Id of the environment.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"created_at": schema.StringAttribute{
+				MarkdownDescription: "When GitLab recorded the deployment (RFC 3339).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"updated_at": schema.StringAttribute{
+				MarkdownDescription: "When the deployment last changed (RFC 3339).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"user": schema.SingleNestedAttribute{
+				MarkdownDescription: "User who recorded the deployment.",
+				Computed:            true,
+				Attributes:          userSchemaAttributes(),
+				PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+			},
+			"deployable": schema.SingleNestedAttribute{
+				MarkdownDescription: "The CI job that created the deployment, or null for a deployment recorded through the API.",
+				Computed:            true,
+				Attributes: map[string]schema.Attribute{
+					"id":      schema.Int64Attribute{MarkdownDescription: "Job id.", Computed: true},
+					"name":    schema.StringAttribute{MarkdownDescription: "Job name.", Computed: true},
+					"stage":   schema.StringAttribute{MarkdownDescription: "Pipeline stage of the job.", Computed: true},
+					"status":  schema.StringAttribute{MarkdownDescription: "Job status.", Computed: true},
+					"ref":     schema.StringAttribute{MarkdownDescription: "Ref the job ran for.", Computed: true},
+					"web_url": schema.StringAttribute{MarkdownDescription: "Job page in GitLab.", Computed: true},
+				},
+				PlanModifiers: []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+			},
+			"pending_approval_count": schema.Int64Attribute{
+				MarkdownDescription: "Approvals still needed, summed over the approval rules of a protected environment; " +
+					"`0` on an unprotected one.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"approvals": schema.ListNestedAttribute{
+				MarkdownDescription: "Approvals and rejections of the deployment, oldest first.",
+				Computed:            true,
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"user": schema.SingleNestedAttribute{
+							MarkdownDescription: "User who decided.",
+							Computed:            true,
+							Attributes:          userSchemaAttributes(),
+						},
+						"status":     schema.StringAttribute{MarkdownDescription: "`approved` or `rejected`.", Computed: true},
+						"comment":    schema.StringAttribute{MarkdownDescription: "Comment given, or null.", Computed: true},
+						"created_at": schema.StringAttribute{MarkdownDescription: "When the decision was first recorded (RFC 3339).", Computed: true},
+					},
+				},
+				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true}),
+		},
+	}
+}
+
+func (r *deploymentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if data := configuredData(req.ProviderData, &resp.Diagnostics); data != nil {
+		r.client = data.client
+	}
+}
+
+func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan deploymentResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultDeploymentTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	d := r.record(ctx, &plan, &resp.Diagnostics)
+	if d == nil {
+		return
+	}
+	plan.setFromAPI(d)
+	// From here on the deployment exists: the state holds it before any further step, so that a
+	// failure later in Create leaves it tracked (tainted) rather than lost.
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state deploymentResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	project, id := state.Project.ValueString(), state.DeploymentID.ValueInt64()
+	subject := deploymentSubject(project, id)
+
+	d, err := r.client.GetDeployment(ctx, project, id)
+	if errors.Is(err, gitlabapi.ErrNotFound) {
+		// A 404 also comes from a wrong base_url or a token that lost access: drop the
+		// deployment only once GitLab confirms the project is there.
+		projectErr := r.client.CheckProjectReadable(ctx, project)
+		if projectErr == nil {
+			tflog.Info(ctx, "deployment deleted outside Terraform; removing it from the state", map[string]any{
+				"project": project, "deployment_id": id,
+			})
+			resp.State.RemoveResource(ctx)
+			return
+		}
+		resp.Diagnostics.AddError("Unable to Read Deployment", fmt.Sprintf(
+			"GitLab answered 404 Not Found for %s, and project %q cannot be read either (%s).\n\n"+
+				"The provider keeps the deployment in the state rather than assume it was deleted: a wrong "+
+				"\"base_url\", a token that lost access to the project, or a moved project look the same. "+
+				"Check base_url and the token's access. If the project is really gone, remove the resource "+
+				"from the state with a removed block or terraform state rm.", subject, project, projectErr))
+		return
+	}
+	if err != nil {
+		addGitLabError(&resp.Diagnostics, "Unable to Read Deployment", subject, err)
+		return
+	}
+
+	if state.Tag.IsNull() {
+		// Only after import: GitLab never returns tag, so ask the repository.
+		isTag, err := r.client.TagExists(ctx, project, d.Ref)
+		if err != nil {
+			addGitLabError(&resp.Diagnostics, "Unable to Read Deployment",
+				fmt.Sprintf("the tags of project %q (to learn whether ref %q of %s is a tag)", project, d.Ref, subject), err)
+			return
+		}
+		state.Tag = types.BoolValue(isTag)
+	}
+	if state.OnDestroy.IsNull() {
+		state.OnDestroy = types.StringValue(onDestroyKeep)
+	}
+	state.setFromAPI(d)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state deploymentResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultDeploymentTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	plan.ID = types.StringValue(deploymentID(plan.Project.ValueString(), state.DeploymentID.ValueInt64()))
+	if plan.Status.Equal(state.Status) {
+		// Only provider-side settings changed (on_destroy, timeouts, the spelling of project or
+		// sha): nothing to send; the plan already carries GitLab's values from the state.
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	d := r.moveStatus(ctx, &plan, state.Status.ValueString(), &resp.Diagnostics)
+	if d == nil {
+		return
+	}
+	plan.setFromAPI(d)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state deploymentResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	project, id := state.Project.ValueString(), state.DeploymentID.ValueInt64()
+	subject := deploymentSubject(project, id)
+
+	var err error
+	switch state.OnDestroy.ValueString() {
+	case onDestroyDelete:
+		err = r.client.DeleteDeployment(ctx, project, id)
+	case onDestroyCancelAndDelete:
+		err = r.cancelAndDelete(ctx, project, id)
+	default:
+		resp.Diagnostics.AddWarning("Deployment Kept in GitLab", fmt.Sprintf(
+			"Terraform no longer manages %s, but the deployment is still in GitLab, as on_destroy = %q asks: "+
+				"a deployment is part of the environment's history. Set on_destroy = %q or %q (and apply) to "+
+				"delete deployments on destroy.", subject, onDestroyKeep, onDestroyDelete, onDestroyCancelAndDelete))
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Delete Deployment", deleteRefusedDetail(subject, err))
+	}
+}
+
+func (r *deploymentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	project, id, err := parseImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Deployment Import ID", capitalize(err.Error())+".")
+		return
+	}
+	// Read fills in the rest; tag stays null so that Read learns it from the repository.
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), deploymentID(project, id))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("project"), project)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("deployment_id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("on_destroy"), onDestroyKeep)...)
+}
+
+// ModifyPlan checks, before apply, what GitLab would refuse: a status change its state machine
+// does not allow, any change to a CI-created deployment, and destroying a running deployment.
+// It sends no request, except to compare two spellings of a changed project.
+func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() {
+		r.checkCreate(ctx, req, resp)
+		return
+	}
+	var state deploymentResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if req.Plan.Raw.IsNull() {
+		if detail := destroyRefusal(&state); detail != "" {
+			resp.Diagnostics.AddError("Deployment Cannot Be Destroyed", detail)
+		}
+		return
+	}
+	var plan deploymentResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	subject := deploymentSubject(state.Project.ValueString(), state.DeploymentID.ValueInt64())
+
+	replaced := replacedArguments(&state, &plan)
+	if !plan.Project.Equal(state.Project) {
+		same, diags := r.sameProject(ctx, state.Project, plan.Project)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		if same {
+			plan.ID = types.StringValue(deploymentID(plan.Project.ValueString(), state.DeploymentID.ValueInt64()))
+		} else {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("project"))
+			replaced = append(replaced, "project")
+		}
+	}
+	statusChanges := !plan.Status.IsUnknown() && !plan.Status.Equal(state.Status)
+
+	if !state.Deployable.IsNull() {
+		switch {
+		case len(replaced) > 0:
+			resp.Diagnostics.AddError("Deployment Created by GitLab CI Cannot Be Changed",
+				ciDeploymentDetail(subject, "replace it with a new deployment, because "+strings.Join(replaced, ", ")+" changed"))
+		case statusChanges || plan.Status.IsUnknown():
+			resp.Diagnostics.AddAttributeError(path.Root("status"), "Deployment Created by GitLab CI Cannot Be Changed",
+				ciDeploymentDetail(subject, fmt.Sprintf("move it from %q to %s", state.Status.ValueString(), plan.Status)))
+		}
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	if len(replaced) > 0 {
+		if detail := destroyRefusal(&state); detail != "" {
+			resp.Diagnostics.AddError("Deployment Cannot Be Replaced", "Replacing it destroys the current deployment first. "+detail)
+		}
+		return
+	}
+	if statusChanges {
+		from, to := state.Status.ValueString(), plan.Status.ValueString()
+		if _, ok := gitlabapi.TransitionAllowed(from, to); !ok {
+			resp.Diagnostics.AddAttributeError(path.Root("status"), "Status Change Refused by GitLab",
+				transitionRefusedDetail(subject, from, to))
+			return
+		}
+	}
+	if statusChanges || plan.Status.IsUnknown() {
+		// GitLab's answer to the status change refreshes these.
+		plan.UpdatedAt = types.StringUnknown()
+		plan.PendingApprovalCount = types.Int64Unknown()
+		plan.Approvals = types.ListUnknown(types.ObjectType{AttrTypes: approvalAttrTypes})
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// record creates the deployment in GitLab, or returns nil with the reason in diags.
+func (r *deploymentResource) record(ctx context.Context, plan *deploymentResourceModel, diags *diag.Diagnostics) *gitlabapi.Deployment {
+	project := plan.Project.ValueString()
+	subject := fmt.Sprintf("a deployment of %q to environment %q in project %q", plan.Ref.ValueString(),
+		plan.Environment.ValueString(), project)
+	started := time.Now()
+	d, err := r.client.CreateDeployment(ctx, project, gitlabapi.CreateDeploymentOptions{
+		Environment: plan.Environment.ValueString(),
+		Ref:         plan.Ref.ValueString(),
+		SHA:         plan.SHA.ValueString(),
+		Tag:         plan.Tag.ValueBool(),
+		Status:      plan.Status.ValueString(),
+	})
+	switch {
+	case errors.Is(err, gitlabapi.ErrRefNotFound):
+		addGitLabAttributeError(diags, path.Root("ref"), "Deployment Ref Not Found", subject, err,
+			fmt.Sprintf("Set \"ref\" to a branch or tag that exists in project %q.", project))
+	case errors.Is(err, gitlabapi.ErrCommitNotFound):
+		addGitLabAttributeError(diags, path.Root("sha"), "Deployment Commit Not Found", subject, err,
+			fmt.Sprintf("Set \"sha\" to a commit that exists in project %q (push it first).", project))
+	case errors.Is(err, gitlabapi.ErrInvalidEnvironment):
+		addGitLabAttributeError(diags, path.Root("environment"), "Invalid Environment Name", subject, err,
+			"Change \"environment\" to a name GitLab accepts.")
+	case errors.Is(err, gitlabapi.ErrForbidden):
+		addGitLabError(diags, "Unable to Create Deployment", subject, fmt.Errorf("%w. Creating a deployment needs the "+
+			"Developer role; if environment %q is protected, the token's user also needs deploy access to it", err,
+			plan.Environment.ValueString()))
+	case err != nil:
+		addGitLabError(diags, "Unable to Create Deployment", subject, err)
+	}
+	if err != nil {
+		return nil
+	}
+	if d.CreatedAt.Before(started.Add(-time.Minute)) {
+		diags.AddWarning("GitLab Returned an Existing Deployment", fmt.Sprintf(
+			"GitLab did not record a new deployment: deployment %d, created at %s, is already the one currently "+
+				"deployed to environment %q with the same ref, sha and status, and GitLab returns it instead. "+
+				"This resource now tracks deployment %d; mind that another resource may track it too.",
+			d.ID, d.CreatedAt.UTC().Format(time.RFC3339), d.Environment.Name, d.ID))
+	}
+	return d
+}
+
+// moveStatus asks GitLab to move the deployment to the planned status, or returns nil with the
+// reason in diags.
+func (r *deploymentResource) moveStatus(ctx context.Context, plan *deploymentResourceModel, from string, diags *diag.Diagnostics) *gitlabapi.Deployment {
+	project, id, to := plan.Project.ValueString(), plan.DeploymentID.ValueInt64(), plan.Status.ValueString()
+	subject := deploymentSubject(project, id)
+	d, err := r.client.UpdateDeploymentStatus(ctx, project, id, to)
+	switch {
+	case errors.Is(err, gitlabapi.ErrInvalidTransition):
+		// The status moved in GitLab between plan and apply.
+		diags.AddAttributeError(path.Root("status"), "Status Change Refused by GitLab",
+			transitionRefusedDetail(subject, from, to)+"\n\nGitLab answered: "+err.Error()+
+				"\n\nIf the status changed in GitLab since the plan, run terraform plan again.")
+	case errors.Is(err, gitlabapi.ErrCIDeployment):
+		diags.AddAttributeError(path.Root("status"), "Deployment Created by GitLab CI Cannot Be Changed",
+			ciDeploymentDetail(subject, fmt.Sprintf("move it to %q", to)))
+	case err != nil:
+		addGitLabError(diags, "Unable to Update Deployment Status", subject, err)
+	}
+	if err != nil {
+		return nil
+	}
+	return d
+}
+
+// cancelAndDelete deletes the deployment, canceling it first if GitLab says it is running.
+func (r *deploymentResource) cancelAndDelete(ctx context.Context, project string, id int64) error {
+	err := r.client.DeleteDeployment(ctx, project, id)
+	if !errors.Is(err, gitlabapi.ErrDeploymentRunning) {
+		return err
+	}
+	tflog.Info(ctx, "canceling the running deployment before deleting it", map[string]any{"project": project, "deployment_id": id})
+	_, err = r.client.UpdateDeploymentStatus(ctx, project, id, gitlabapi.StatusCanceled)
+	if errors.Is(err, gitlabapi.ErrCIDeployment) {
+		return fmt.Errorf("%w; GitLab refuses to cancel a deployment created by GitLab CI through the API: "+
+			"cancel its job in the pipeline, then destroy again, or set on_destroy = %q", err, onDestroyKeep)
+	}
+	// An invalid transition means it is no longer running: deleting it is what is left to do.
+	if err != nil && !errors.Is(err, gitlabapi.ErrInvalidTransition) {
+		return err
+	}
+	return r.client.DeleteDeployment(ctx, project, id)
+}
+
+// checkCreate refuses at plan time a new deployment without a status.
+func (r *deploymentResource) checkCreate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var status types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("status"), &status)...)
+	if status.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("status"), "Missing Deployment Status",
+			"GitLab needs a status to record a deployment. Set \"status\" to "+enumText(gitlabapi.APIStatuses)+
+				". (Leaving it out is only for an imported deployment whose status GitLab's pipeline drives.)")
+	}
+}
+
+// sameProject reports whether two spellings name one project: paths equal but for case, or an
+// id and a path that GitLab resolves to the same project.
+func (r *deploymentResource) sameProject(ctx context.Context, a, b types.String) (bool, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if a.IsUnknown() || b.IsUnknown() {
+		return false, diags
+	}
+	x, y := a.ValueString(), b.ValueString()
+	if strings.EqualFold(x, y) {
+		return true, diags
+	}
+	if isDigits(x) == isDigits(y) || r.client == nil {
+		return false, diags
+	}
+	id, fullPath := x, y
+	if !isDigits(x) {
+		id, fullPath = y, x
+	}
+	p, err := r.client.GetProject(ctx, fullPath)
+	if err != nil {
+		diags.AddAttributeError(path.Root("project"), "Unable to Compare Projects", fmt.Sprintf(
+			"\"project\" changed from %q to %q. The provider asks GitLab whether both name the same project (then "+
+				"the deployment stays) or not (then a new deployment is recorded), but reading project %q failed: %v\n\n"+
+				"Check the token's access, or change \"project\" back.", x, y, fullPath, err))
+		return false, diags
+	}
+	return fmt.Sprint(p.ID) == id, diags
+}
+
+// replacedArguments lists the arguments whose planned change records a new deployment.
+func replacedArguments(state, plan *deploymentResourceModel) []string {
+	var changed []string
+	if !plan.Environment.Equal(state.Environment) {
+		changed = append(changed, "environment")
+	}
+	if !plan.Ref.Equal(state.Ref) {
+		changed = append(changed, "ref")
+	}
+	if plan.SHA.IsUnknown() || !sameCommit(plan.SHA.ValueString(), state.SHA.ValueString()) {
+		changed = append(changed, "sha")
+	}
+	if !plan.Tag.Equal(state.Tag) {
+		changed = append(changed, "tag")
+	}
+	return changed
+}
+
+// destroyRefusal explains at plan time why GitLab will refuse to destroy the deployment as the
+// state's on_destroy asks, or returns "". The currently-deployed rule needs the environment's
+// other deployments, so only apply can tell.
+func destroyRefusal(state *deploymentResourceModel) string {
+	if state.Status.ValueString() != gitlabapi.StatusRunning {
+		return ""
+	}
+	subject := deploymentSubject(state.Project.ValueString(), state.DeploymentID.ValueInt64())
+	switch {
+	case state.OnDestroy.ValueString() == onDestroyDelete:
+		return deleteRefusedDetail(subject, gitlabapi.ErrDeploymentRunning)
+	case state.OnDestroy.ValueString() == onDestroyCancelAndDelete && !state.Deployable.IsNull():
+		return fmt.Sprintf("%s is running and was created by GitLab CI: on_destroy = %q would cancel it first, "+
+			"but GitLab refuses to change CI-created deployments through the API. Cancel its job in the pipeline, "+
+			"or set on_destroy = %q (and apply) to leave it in GitLab.", capitalize(subject), onDestroyCancelAndDelete, onDestroyKeep)
+	}
+	return ""
+}
+
+func userSchemaAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"id":       schema.Int64Attribute{MarkdownDescription: "User id.", Computed: true},
+		"username": schema.StringAttribute{MarkdownDescription: "Username.", Computed: true},
+		"name":     schema.StringAttribute{MarkdownDescription: "Display name.", Computed: true},
+	}
+}
+
+// projectValidator accepts a numeric project id or a full path.
+type projectValidator struct{}
+
+func (projectValidator) Description(_ context.Context) string {
+	return "must be a numeric project id or a full path such as acme/app"
+}
+
+func (v projectValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (projectValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := checkProject(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Project",
+			capitalize(err.Error())+". Set \"project\" to the numeric id of the project or its full path, such as acme/app.")
+	}
+}

@@ -1,0 +1,148 @@
+package provider
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
+)
+
+// errorAdvice says what a user can do about each kind of GitLab refusal, first match wins.
+// Resources add their own, more precise text for the refusals only they can explain.
+var errorAdvice = []struct {
+	kind   error
+	advice string
+}{
+	{gitlabapi.ErrUnauthorized, "GitLab did not accept the credentials. Check that \"token\" (or GITLAB_TOKEN) " +
+		"is a valid, unexpired access token with the api scope, or that \"job_token\" (or CI_JOB_TOKEN) " +
+		"belongs to a CI job that is still running."},
+	{gitlabapi.ErrJobTokenScope, "The CI/CD job token may not reach this project. Add the job's project to this " +
+		"project's job token allowlist (Settings > CI/CD > Job token permissions), or use an access token."},
+	{gitlabapi.ErrForbidden, "The token's user lacks the permission. Reading deployments needs the Reporter " +
+		"role, creating and updating them Developer, deleting them Maintainer; on a protected environment " +
+		"the user also needs deploy access."},
+	{gitlabapi.ErrNotFound, "The project or deployment does not exist, or the token's user is not a member of " +
+		"the project. Check \"project\" and that \"base_url\" points at the right GitLab."},
+	{gitlabapi.ErrRateLimited, "GitLab kept throttling the requests. Wait a little and try again, or raise " +
+		"\"max_retries\" in the provider block."},
+	{context.DeadlineExceeded, "The operation ran out of time. Raise the matching value in the resource's " +
+		"\"timeouts\" block, or try again."},
+	{context.Canceled, "The operation was interrupted."},
+}
+
+// gitlabErrorDetail explains a failed GitLab request about subject (for example `deployment 7 of
+// project "acme/app"`): what happened, GitLab's own answer, and what the user can do.
+func gitlabErrorDetail(subject string, err error) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "GitLab refused or failed the request for %s.\n\nCause: %s", subject, err.Error())
+	if advice := adviceFor(err); advice != "" {
+		b.WriteString("\n\n")
+		b.WriteString(advice)
+	}
+	return b.String()
+}
+
+func adviceFor(err error) string {
+	var tlsErr *tls.CertificateVerificationError
+	var authorityErr x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	switch {
+	case errors.Is(err, gitlabapi.ErrUntrustedCertificate), errors.As(err, &tlsErr), errors.As(err, &authorityErr), errors.As(err, &hostErr):
+		return "GitLab's TLS certificate could not be verified. If GitLab uses a private CA, set \"cacert_file\" " +
+			"(or GITLAB_CACERT_FILE) to its PEM certificate; only for testing, set \"insecure\" = true."
+	case errors.Is(err, gitlabapi.ErrOutcomeUnknown):
+		return "GitLab may or may not have applied the change before the answer was lost. Check the deployment " +
+			"in GitLab, then run terraform apply again: the refresh picks up what GitLab holds."
+	}
+	for _, a := range errorAdvice {
+		if errors.Is(err, a.kind) {
+			return a.advice
+		}
+	}
+	if gitlabapi.StatusCode(err) == 0 {
+		return "The provider could not reach GitLab. Check \"base_url\" (or GITLAB_BASE_URL) and the network."
+	}
+	return ""
+}
+
+// addGitLabError adds the diagnostic for a failed GitLab request about subject.
+func addGitLabError(diags *diag.Diagnostics, summary, subject string, err error) {
+	diags.AddError(summary, gitlabErrorDetail(subject, err))
+}
+
+// addGitLabAttributeError adds the diagnostic for a failed GitLab request that one attribute
+// caused, with advice about that attribute.
+func addGitLabAttributeError(diags *diag.Diagnostics, attr path.Path, summary, subject string, err error, advice string) {
+	diags.AddAttributeError(attr, summary, fmt.Sprintf("GitLab refused the request for %s.\n\nCause: %s\n\n%s",
+		subject, err.Error(), advice))
+}
+
+// deploymentSubject names a deployment in diagnostics.
+func deploymentSubject(project string, id int64) string {
+	return fmt.Sprintf("deployment %d of project %q", id, project)
+}
+
+// transitionRefusedDetail explains a status change GitLab refuses (behaviour spec §2).
+func transitionRefusedDetail(subject, from, to string) string {
+	event, _ := gitlabapi.TransitionAllowed(from, to)
+	var why, ways string
+	switch {
+	case from == to:
+		why = fmt.Sprintf("GitLab refuses to move a deployment to the status it already has (event %q).", event)
+		ways = "Set \"status\" to another value, or leave it as it is."
+	case to == gitlabapi.StatusRunning:
+		why = fmt.Sprintf("GitLab moves a deployment to %q only from \"created\" or \"blocked\" (event %q); "+
+			"this one is %q.", to, event, from)
+		ways = fmt.Sprintf("Set \"status\" to %q (what GitLab holds) or to another finished status, or record a "+
+			"new run with terraform apply -replace=<address>, which creates a new deployment.", from)
+	default:
+		why = fmt.Sprintf("GitLab cannot move a %q deployment to %q (event %q).", from, to, event)
+		ways = fmt.Sprintf("Set \"status\" to %q (what GitLab holds), or replace the deployment with "+
+			"terraform apply -replace=<address>.", from)
+	}
+	return fmt.Sprintf("Cannot change the status of %s from %q to %q. %s\n\n%s", subject, from, to, why, ways)
+}
+
+// ciDeploymentDetail explains that GitLab refuses every API change to a CI-created deployment.
+func ciDeploymentDetail(subject, change string) string {
+	return fmt.Sprintf("%s was created by a GitLab CI job, and GitLab refuses to change such deployments through "+
+		"the API (\"Deployments created using GitLab CI can not be updated using the API\"); this plan would %s.\n\n"+
+		"Drive it from its pipeline instead (run, retry or cancel the job). To keep it under Terraform, make the "+
+		"configuration match GitLab: leave \"status\" out to follow whatever GitLab holds, or set it to GitLab's "+
+		"status. To stop managing it, remove it from the state with a removed block or terraform state rm.",
+		capitalize(subject), change)
+}
+
+// deleteRefusedDetail explains why GitLab refused to delete a deployment and the ways out.
+func deleteRefusedDetail(subject string, err error) string {
+	switch {
+	case errors.Is(err, gitlabapi.ErrDeploymentRunning):
+		return fmt.Sprintf("GitLab refuses to delete %s because it is running (\"Cannot destroy running "+
+			"deployment\"). The deployment is still in GitLab and in the Terraform state.\n\n"+
+			"Ways out: set on_destroy = \"cancel_and_delete\" to cancel it first; set \"status\" to a finished "+
+			"status and apply before destroying; or set on_destroy = \"keep\" to leave it in GitLab as history.", subject)
+	case errors.Is(err, gitlabapi.ErrCurrentlyDeployed):
+		return fmt.Sprintf("GitLab refuses to delete %s because it is the deployment currently deployed to its "+
+			"environment: the successful deployment that finished last (\"Deployment currently deployed to "+
+			"environment\"). The deployment is still in GitLab and in the Terraform state.\n\n"+
+			"Ways out: when replacing it, add lifecycle { create_before_destroy = true } so that the new successful "+
+			"deployment becomes the current one before the old one is deleted; or set on_destroy = \"keep\" to "+
+			"leave it in GitLab as history (the default). on_destroy = \"cancel_and_delete\" cancels only running "+
+			"deployments, so it does not help here.", subject)
+	}
+	return gitlabErrorDetail(subject, err)
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
