@@ -1,0 +1,687 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// series is the repeated runs of one command with the requests each made.
+type series struct {
+	results  []result
+	requests []int
+}
+
+func (s *series) add(r result, requests int) {
+	s.results = append(s.results, r)
+	s.requests = append(s.requests, requests)
+}
+
+func (s *series) wall() time.Duration {
+	walls := make([]time.Duration, len(s.results))
+	for i, r := range s.results {
+		walls[i] = r.wall
+	}
+	return median(walls)
+}
+
+func (s *series) maxRSS() int64 {
+	var peak int64
+	for _, r := range s.results {
+		peak = max(peak, r.maxRSS)
+	}
+	return peak
+}
+
+// requestRange is the smallest and largest request count of the runs.
+func (s *series) requestRange() (lo, hi int) {
+	for i, n := range s.requests {
+		if i == 0 || n < lo {
+			lo = n
+		}
+		hi = max(hi, n)
+	}
+	return lo, hi
+}
+
+// requestsCell renders "measured / lower bound".
+func (s *series) requestsCell(bound string) string {
+	lo, hi := s.requestRange()
+	if lo == hi {
+		return fmt.Sprintf("%d / %s", lo, bound)
+	}
+	return fmt.Sprintf("%d–%d / %s", lo, hi, bound)
+}
+
+func (s *series) wallCell() string {
+	if len(s.results) == 1 {
+		return seconds(s.wall()) + " (1 run)"
+	}
+	return fmt.Sprintf("%s (median of %d)", seconds(s.wall()), len(s.results))
+}
+
+func (s *series) rssCell() string {
+	if peak := s.maxRSS(); peak > 0 {
+		return mebibytes(peak)
+	}
+	return ""
+}
+
+// counted runs do with zeroed counters and adds its result and request count to s.
+func counted(f *fake, s *series, do func() (result, error)) error {
+	if f != nil {
+		if err := f.resetStats(); err != nil {
+			return err
+		}
+	}
+	r, err := do()
+	if err != nil {
+		return err
+	}
+	requests := 0
+	if f != nil {
+		st, err := f.stats()
+		if err != nil {
+			return err
+		}
+		requests = st.Total
+	}
+	s.add(r, requests)
+	return nil
+}
+
+// alternate runs the baseline and the subject one after the other, runs times, so that both
+// see the same machine.
+func alternate(runs int, f *fake, base, subject *series, doBase, doSubject func() (result, error)) error {
+	for range runs {
+		if err := counted(nil, base, doBase); err != nil {
+			return err
+		}
+		if err := counted(f, subject, doSubject); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ratio(subject, base time.Duration) string {
+	if base <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.2f×", float64(subject)/float64(base))
+}
+
+func providerHCL(url, token string) string {
+	return fmt.Sprintf(`terraform {
+  required_providers {
+    gitlabdeploy = {
+      source = "gitlabdeploy/gitlabdeploy"
+    }
+  }
+}
+
+provider "gitlabdeploy" {
+  base_url = %q
+  token    = %q
+}
+`, url, token)
+}
+
+// deploymentArguments are the arguments of every benchmark deployment, written once for the
+// resource and once for the terraform_data baseline's input.
+func deploymentArguments(onDestroy string) string {
+	return fmt.Sprintf(`    project     = %q
+    environment = "bench-${count.index %% 10}"
+    ref         = "main"
+    sha         = %q
+    status      = var.status
+    on_destroy  = %q
+`, benchProject, mainSHA, onDestroy)
+}
+
+const statusVariable = `variable "status" {
+  type    = string
+  default = "running"
+}
+`
+
+func deploymentsHCL(url string, n int, onDestroy string) string {
+	args := strings.ReplaceAll(deploymentArguments(onDestroy), "\n    ", "\n  ")
+	return providerHCL(url, deployerToken) + statusVariable + fmt.Sprintf(`
+resource "gitlabdeploy_deployment" "d" {
+  count       = %d
+%s}
+`, n, strings.TrimPrefix(args, "  "))
+}
+
+// baselineHCL is the same module with terraform_data, which Terraform runs without any
+// provider process: Terraform's own cost for that many resources.
+func baselineHCL(n int) string {
+	return statusVariable + fmt.Sprintf(`
+resource "terraform_data" "d" {
+  count = %d
+  input = {
+%s  }
+}
+`, n, deploymentArguments("delete"))
+}
+
+// startup measures how long the provider binary takes to serve, its size, the in-process
+// schema load, and that configuring it and planning a new deployment sends nothing.
+func (b *bench) startup() error {
+	info, err := os.Stat(b.providerBin)
+	if err != nil {
+		return err
+	}
+	b.rep.notes = append(b.rep.notes, fmt.Sprintf("Provider binary (as `make build`: `-trimpath -ldflags \"-s -w\"`): %.1f MiB.",
+		float64(info.Size())/(1<<20)))
+
+	var walls []time.Duration
+	for range 2 * b.cfg.runs {
+		d, err := handshake(b.providerBin, b.tf.scratch)
+		if err != nil {
+			return err
+		}
+		walls = append(walls, d)
+	}
+	b.rep.add(row{
+		operation: "Provider start-up: process start until it serves the plugin protocol",
+		requests:  "",
+		wall:      fmt.Sprintf("%s (median of %d)", milliseconds(median(walls)), len(walls)),
+		target:    "reported",
+	})
+
+	g, _, err := runGoBenchmarks(b.root, "./internal/provider", "^BenchmarkProviderSchema$", b.cfg.runs, "20x")
+	if err != nil {
+		return err
+	}
+	if ns, ok := g.median("BenchmarkProviderSchema", "ns/op"); ok {
+		alloc, _ := g.median("BenchmarkProviderSchema", "B/op")
+		b.rep.add(row{
+			operation: "Provider start-up: schema load (GetProviderSchema of a new provider server, in process; Go benchmark)",
+			wall:      fmt.Sprintf("%s (median of %d)", milliseconds(time.Duration(ns)), b.cfg.runs),
+			peakRSS:   fmt.Sprintf("%.1f MiB allocated", alloc/(1<<20)),
+			target:    "reported",
+		})
+	} else {
+		return fmt.Errorf("BenchmarkProviderSchema did not report")
+	}
+
+	f, err := startFake(baseSeed(), 0)
+	if err != nil {
+		return err
+	}
+	defer f.close()
+	ws, err := b.tf.workspace("startup")
+	if err != nil {
+		return err
+	}
+	if err := ws.write(deploymentsHCL(f.url(), 1, "delete")); err != nil {
+		return err
+	}
+	var s series
+	for range b.cfg.runs {
+		if err := counted(f, &s, func() (result, error) { return ws.plan() }); err != nil {
+			return err
+		}
+	}
+	lo, hi := s.requestRange()
+	b.rep.add(row{
+		operation: "Provider start-up and configure, then plan one new deployment (`terraform plan`, no state)",
+		requests:  s.requestsCell("0"),
+		wall:      s.wallCell(),
+		peakRSS:   s.rssCell(),
+		target:    "no request",
+		met:       verdict(lo == 0 && hi == 0),
+	})
+	return nil
+}
+
+// handshake starts the provider as Terraform would and returns how long it took to print the
+// go-plugin handshake line, then kills it.
+func handshake(bin, scratch string) (time.Duration, error) {
+	tmp, err := os.MkdirTemp(scratch, "handshake-")
+	if err != nil {
+		return 0, err
+	}
+	c := exec.Command(bin)
+	c.Env = append(cleanEnv(),
+		"TF_PLUGIN_MAGIC_COOKIE=d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+		"PLUGIN_PROTOCOL_VERSIONS=6",
+		"TMPDIR="+tmp, // the plugin's socket
+	)
+	stdout, err := c.StdoutPipe()
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	if err := c.Start(); err != nil {
+		return 0, err
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	took := time.Since(start)
+	_ = c.Process.Kill()
+	_ = c.Wait()
+	if err != nil {
+		return 0, fmt.Errorf("reading the provider's handshake: %w", err)
+	}
+	if !strings.HasPrefix(line, "1|6|") {
+		return 0, fmt.Errorf("unexpected handshake %q", strings.TrimSpace(line))
+	}
+	return took, nil
+}
+
+func milliseconds(d time.Duration) string {
+	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
+
+// apiListing runs the API layer's listing benchmark: 10,000 deployments behind 20 ms of latency,
+// pages fetched concurrently versus one after another.
+func (b *bench) apiListing() error {
+	g, _, err := runGoBenchmarks(b.root, "./internal/gitlabapi", "^BenchmarkListDeployments$", b.cfg.runs, "1x")
+	if err != nil {
+		return err
+	}
+	const seq, conc = "BenchmarkListDeployments/page_after_page", "BenchmarkListDeployments/concurrent"
+	seqNS, ok1 := g.median(seq, "ns/op")
+	concNS, ok2 := g.median(conc, "ns/op")
+	if !ok1 || !ok2 {
+		return fmt.Errorf("BenchmarkListDeployments did not report both of %s and %s", seq, conc)
+	}
+	b.apiConcurrent = time.Duration(concNS)
+	seqReq, _ := g.median(seq, "requests/op")
+	concReq, _ := g.median(conc, "requests/op")
+	speedup := seqNS / concNS
+	b.rep.add(row{
+		operation: "API layer: list 10,000 deployments, 20 ms latency, page after page (Go benchmark)",
+		requests:  fmt.Sprintf("%.0f / 100", seqReq),
+		wall:      fmt.Sprintf("%s (median of %d)", seconds(time.Duration(seqNS)), b.cfg.runs),
+		target:    "baseline",
+	})
+	b.rep.add(row{
+		operation: "API layer: list 10,000 deployments, 20 ms latency, pages fetched concurrently (Go benchmark; same order and content, checked)",
+		requests:  fmt.Sprintf("%.0f / 100", concReq),
+		wall:      fmt.Sprintf("%s (median of %d)", seconds(time.Duration(concNS)), b.cfg.runs),
+		baseline:  "page after page: " + seconds(time.Duration(seqNS)),
+		ratio:     fmt.Sprintf("%.1f× faster", speedup),
+		target:    "≥ 4× faster; 100 requests",
+		met:       verdict(speedup >= 4 && concReq == 100),
+	})
+	return nil
+}
+
+// deployments runs the life of N deployment resources beside the same module with
+// terraform_data: first plan, create, plan with refresh, plan without refresh, update, destroy.
+func (b *bench) deployments() error {
+	n := b.cfg.resources
+	f, err := startFake(baseSeed(), 0)
+	if err != nil {
+		return err
+	}
+	defer f.close()
+	ws, err := b.tf.workspace("deployments")
+	if err != nil {
+		return err
+	}
+	base, err := b.tf.workspace("deployments-baseline")
+	if err != nil {
+		return err
+	}
+	if err := ws.write(deploymentsHCL(f.url(), n, "delete")); err != nil {
+		return err
+	}
+	if err := base.write(baselineHCL(n)); err != nil {
+		return err
+	}
+	perResource := func(subject, baseline time.Duration) time.Duration {
+		return (subject - baseline) / time.Duration(n)
+	}
+	planRow := func(what string, s, bs *series, bound string, wantRequests int) {
+		extra := perResource(s.wall(), bs.wall())
+		lo, hi := s.requestRange()
+		b.rep.add(row{
+			operation: what,
+			requests:  s.requestsCell(bound),
+			wall:      s.wallCell(),
+			baseline:  "terraform_data: " + bs.wallCell(),
+			ratio:     fmt.Sprintf("%s; %+.2f ms per resource", ratio(s.wall(), bs.wall()), float64(extra)/float64(time.Millisecond)),
+			peakRSS:   s.rssCell(),
+			target:    fmt.Sprintf("≤ 4 ms per resource above terraform_data; %s requests", bound),
+			met:       verdict(extra <= 4*time.Millisecond && lo == wantRequests && hi == wantRequests),
+		})
+	}
+
+	var first, firstBase series
+	if err := alternate(b.cfg.runs, f, &firstBase, &first, func() (result, error) { return base.plan() },
+		func() (result, error) { return ws.plan() }); err != nil {
+		return err
+	}
+	planRow(fmt.Sprintf("`terraform plan`, %d new deployments (no state)", n), &first, &firstBase, "0", 0)
+
+	var create, createBase series
+	if err := alternate(1, f, &createBase, &create, func() (result, error) { return base.apply() },
+		func() (result, error) { return ws.apply() }); err != nil {
+		return err
+	}
+	lo, hi := create.requestRange()
+	b.rep.add(row{
+		operation: fmt.Sprintf("`terraform apply`: create %d deployments", n),
+		requests:  create.requestsCell(fmt.Sprint(n)),
+		wall:      create.wallCell(),
+		baseline:  "terraform_data: " + createBase.wallCell(),
+		ratio:     ratio(create.wall(), createBase.wall()),
+		peakRSS:   create.rssCell(),
+		target:    "1 request per deployment",
+		met:       verdict(lo == n && hi == n),
+	})
+
+	var steady, steadyBase series
+	if err := alternate(b.cfg.runs, f, &steadyBase, &steady, func() (result, error) { return base.plan() },
+		func() (result, error) { return ws.plan() }); err != nil {
+		return err
+	}
+	planRow(fmt.Sprintf("`terraform plan`, %d deployments in the state, no change (refresh: 1 request each)", n),
+		&steady, &steadyBase, fmt.Sprint(n), n)
+
+	var noRefresh, noRefreshBase series
+	if err := alternate(b.cfg.runs, f, &noRefreshBase, &noRefresh, func() (result, error) { return base.plan("-refresh=false") },
+		func() (result, error) { return ws.plan("-refresh=false") }); err != nil {
+		return err
+	}
+	planRow(fmt.Sprintf("`terraform plan -refresh=false`, %d deployments in the state, no change", n),
+		&noRefresh, &noRefreshBase, "0", 0)
+
+	if err := b.profilePlan(ws); err != nil {
+		return fmt.Errorf("profiling the plan: %w", err)
+	}
+
+	var update, updateBase series
+	if err := alternate(1, f, &updateBase, &update, func() (result, error) { return base.apply("-refresh=false", "-var=status=failed") },
+		func() (result, error) { return ws.apply("-refresh=false", "-var=status=failed") }); err != nil {
+		return err
+	}
+	lo, hi = update.requestRange()
+	b.rep.add(row{
+		operation: fmt.Sprintf("`terraform apply -refresh=false`: update the status of %d deployments (running → failed)", n),
+		requests:  update.requestsCell(fmt.Sprint(n)),
+		wall:      update.wallCell(),
+		baseline:  "terraform_data: " + updateBase.wallCell(),
+		ratio:     ratio(update.wall(), updateBase.wall()),
+		peakRSS:   update.rssCell(),
+		target:    "1 request per deployment",
+		met:       verdict(lo == n && hi == n),
+	})
+
+	var destroy, destroyBase series
+	if err := alternate(1, f, &destroyBase, &destroy, func() (result, error) { return base.destroy("-refresh=false", "-var=status=failed") },
+		func() (result, error) { return ws.destroy("-refresh=false", "-var=status=failed") }); err != nil {
+		return err
+	}
+	lo, hi = destroy.requestRange()
+	b.rep.add(row{
+		operation: fmt.Sprintf("`terraform destroy -refresh=false`: delete %d deployments (`on_destroy = \"delete\"`)", n),
+		requests:  destroy.requestsCell(fmt.Sprint(n)),
+		wall:      destroy.wallCell(),
+		baseline:  "terraform_data: " + destroyBase.wallCell(),
+		ratio:     ratio(destroy.wall(), destroyBase.wall()),
+		peakRSS:   destroy.rssCell(),
+		target:    "1 request per deployment",
+		met:       verdict(lo == n && hi == n),
+	})
+	return nil
+}
+
+// profilePlan runs one steady-state plan with the profiling provider and reports where its CPU
+// time went.
+func (b *bench) profilePlan(ws *workspace) error {
+	dir := filepath.Join(b.tf.scratch, "profiles")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if _, err := ws.cmd(dir, "plan", "-input=false", "-lock=false", "-no-color"); err != nil {
+		return err
+	}
+	entries, total, err := readProfiles(b.root, b.profBin, dir)
+	if err != nil {
+		return err
+	}
+	b.rep.section("Where the plan time goes", profileSummary(entries, total, b.cfg.resources))
+	return nil
+}
+
+// cancelAndDelete destroys running deployments with on_destroy = "cancel_and_delete": GitLab
+// refuses to delete a running deployment, so each needs a cancel and a delete.
+func (b *bench) cancelAndDelete() error {
+	n := b.cfg.small
+	f, err := startFake(baseSeed(), 0)
+	if err != nil {
+		return err
+	}
+	defer f.close()
+	ws, err := b.tf.workspace("cancel-and-delete")
+	if err != nil {
+		return err
+	}
+	if err := ws.write(deploymentsHCL(f.url(), n, "cancel_and_delete")); err != nil {
+		return err
+	}
+	if _, err := ws.apply(); err != nil {
+		return err
+	}
+	var s series
+	if err := counted(f, &s, func() (result, error) { return ws.destroy("-refresh=false") }); err != nil {
+		return err
+	}
+	lo, hi := s.requestRange()
+	b.rep.add(row{
+		operation: fmt.Sprintf("`terraform destroy -refresh=false`: %d running deployments with `on_destroy = \"cancel_and_delete\"`", n),
+		requests:  s.requestsCell(fmt.Sprint(2 * n)),
+		wall:      s.wallCell(),
+		peakRSS:   s.rssCell(),
+		target:    "2 requests per deployment (cancel, delete)",
+		met:       verdict(lo == 2*n && hi == 2*n),
+	})
+	return nil
+}
+
+// approvals approves deployments that CI created and that wait for the approver.
+func (b *bench) approvals() error {
+	n := b.cfg.small
+	f, err := startFake(blockedSeed(n), 0)
+	if err != nil {
+		return err
+	}
+	defer f.close()
+	ws, err := b.tf.workspace("approvals")
+	if err != nil {
+		return err
+	}
+	hcl := providerHCL(f.url(), approverToken) + fmt.Sprintf(`
+resource "gitlabdeploy_deployment_approval" "a" {
+  count         = %d
+  project       = %q
+  deployment_id = count.index + 1
+  status        = "approved"
+  comment       = "benchmark"
+}
+`, n, benchProject)
+	if err := ws.write(hcl); err != nil {
+		return err
+	}
+	var s series
+	if err := counted(f, &s, func() (result, error) { return ws.apply() }); err != nil {
+		return err
+	}
+	lo, hi := s.requestRange()
+	b.rep.add(row{
+		operation: fmt.Sprintf("`terraform apply`: approve %d deployments waiting for approval", n),
+		requests:  s.requestsCell(fmt.Sprintf("%d (at most %d)", n, 2*n)),
+		wall:      s.wallCell(),
+		peakRSS:   s.rssCell(),
+		target:    "1 request per approval, plus at most one read",
+		met:       verdict(lo >= n && hi <= 2*n),
+	})
+	return nil
+}
+
+func listingHCL(url string, maxResults int) string {
+	limit := ""
+	if maxResults > 0 {
+		limit = fmt.Sprintf("  max_results = %d\n", maxResults)
+	}
+	return providerHCL(url, deployerToken) + fmt.Sprintf(`
+data "gitlabdeploy_deployments" "all" {
+  project     = %q
+  environment = %q
+%s}
+
+output "listed" {
+  value = length(data.gitlabdeploy_deployments.all.deployments)
+}
+`, benchProject, historyEnv, limit)
+}
+
+// listPlan plans the listing module runs times and checks that every run listed want
+// deployments.
+func listPlan(f *fake, ws *workspace, runs, want int) (*series, error) {
+	var s series
+	for range runs {
+		err := counted(f, &s, func() (result, error) {
+			r, err := ws.plan()
+			if err == nil && !strings.Contains(r.output, fmt.Sprintf("listed = %d\n", want)) {
+				err = fmt.Errorf("the plan did not list %d deployments:\n%s", want, tail(r.output, 20))
+			}
+			return r, err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &s, nil
+}
+
+// listing reads histories of growing size through the gitlabdeploy_deployments data source.
+func (b *bench) listing() error {
+	pages := func(k int) int { return (k + 99) / 100 }
+
+	// A few hundred, no latency: the page count at its lower bound.
+	small := b.cfg.listSmall
+	f, err := startFake(historySeed(small), 0)
+	if err != nil {
+		return err
+	}
+	ws, err := b.tf.workspace("list-small")
+	if err != nil {
+		f.close()
+		return err
+	}
+	if err := ws.write(listingHCL(f.url(), 0)); err != nil {
+		f.close()
+		return err
+	}
+	s, err := listPlan(f, ws, b.cfg.runs, small)
+	f.close()
+	if err != nil {
+		return err
+	}
+	lo, hi := s.requestRange()
+	b.rep.add(row{
+		operation: fmt.Sprintf("Data source: list %d deployments (`terraform plan`)", small),
+		requests:  s.requestsCell(fmt.Sprint(pages(small))),
+		wall:      s.wallCell(),
+		peakRSS:   s.rssCell(),
+		target:    fmt.Sprintf("%d page requests", pages(small)),
+		met:       verdict(lo == pages(small) && hi == pages(small)),
+	})
+
+	// Ten thousand behind latency: end to end beside the API layer, memory, and max_results.
+	large := b.cfg.listLarge
+	f, err = startFake(historySeed(large), b.cfg.latency)
+	if err != nil {
+		return err
+	}
+	defer f.close()
+	ws, err = b.tf.workspace("list-large")
+	if err != nil {
+		return err
+	}
+	if err := ws.write(listingHCL(f.url(), 0)); err != nil {
+		return err
+	}
+	s, err = listPlan(f, ws, b.cfg.runs, large)
+	if err != nil {
+		return err
+	}
+	lo, hi = s.requestRange()
+	baseline, ratioCell := "", ""
+	if b.apiConcurrent > 0 {
+		baseline = "API layer alone (Go benchmark above): " + seconds(b.apiConcurrent)
+		ratioCell = ratio(s.wall(), b.apiConcurrent)
+	}
+	b.rep.add(row{
+		operation: fmt.Sprintf("Data source: list %d deployments, %s latency (`terraform plan`, end to end)", large, b.cfg.latency),
+		requests:  s.requestsCell(fmt.Sprint(pages(large))),
+		wall:      s.wallCell(),
+		baseline:  baseline,
+		ratio:     ratioCell,
+		peakRSS:   s.rssCell(),
+		target:    fmt.Sprintf("%d page requests; provider peak RSS < 300 MiB", pages(large)),
+		met:       verdict(lo == pages(large) && hi == pages(large) && s.maxRSS() < 300*1024),
+	})
+
+	if err := ws.write(listingHCL(f.url(), b.cfg.maxResults)); err != nil {
+		return err
+	}
+	s, err = listPlan(f, ws, 1, b.cfg.maxResults)
+	if err != nil {
+		return err
+	}
+	lo, hi = s.requestRange()
+	b.rep.add(row{
+		operation: fmt.Sprintf("Data source: first %d of %d deployments (`max_results = %d`), %s latency",
+			b.cfg.maxResults, large, b.cfg.maxResults, b.cfg.latency),
+		requests: s.requestsCell(fmt.Sprint(pages(b.cfg.maxResults))),
+		wall:     s.wallCell(),
+		peakRSS:  s.rssCell(),
+		target:   fmt.Sprintf("%d page requests", pages(b.cfg.maxResults)),
+		met:      verdict(lo == pages(b.cfg.maxResults) && hi == pages(b.cfg.maxResults)),
+	})
+	f.close()
+
+	// Fifty thousand: past GitLab's 10,000 count, so the reader cannot know the last page.
+	huge := b.cfg.listHuge
+	f, err = startFake(historySeed(huge), b.cfg.latency)
+	if err != nil {
+		return err
+	}
+	defer f.close()
+	ws, err = b.tf.workspace("list-huge")
+	if err != nil {
+		return err
+	}
+	if err := ws.write(listingHCL(f.url(), 0)); err != nil {
+		return err
+	}
+	s, err = listPlan(f, ws, min(b.cfg.runs, 3), huge)
+	if err != nil {
+		return err
+	}
+	lo, hi = s.requestRange()
+	bound := pages(huge) + pageConcurrency
+	b.rep.add(row{
+		operation: fmt.Sprintf("Data source: list %d deployments, %s latency (GitLab stops counting past 10,000)", huge, b.cfg.latency),
+		requests:  s.requestsCell(fmt.Sprintf("%d (at most %d)", pages(huge), bound)),
+		wall:      s.wallCell(),
+		peakRSS:   s.rssCell(),
+		target:    fmt.Sprintf("≤ %d page requests; provider peak RSS < 1 GiB", bound),
+		met:       verdict(lo >= pages(huge) && hi <= bound && s.maxRSS() < 1024*1024),
+	})
+	return nil
+}
+
+// pageConcurrency is the API layer's default bound on pages fetched at once.
+const pageConcurrency = 8
