@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
 )
 
 // Tokens, users and commits of testdata/basic.json. Project acme/app (id 1) has an unprotected
@@ -23,12 +24,13 @@ import (
 //	4 staging    main          running, CI job deploy-staging, by mae
 //	5 production main          blocked, CI job deploy-production, by mae
 //
-// Project acme/tools (id 2) has only mae as a member; the job token belongs to acme/app.
+// Project acme/tools (id 2) has only mae as a member; the job token belongs to acme/app (as mae).
 const (
 	tokenRoot       = "root-token" // administrator
 	tokenMaintainer = "mae-token"  // mae, Maintainer of acme/app
 	tokenDeveloper  = "dev-token"  // dev, Developer of acme/app
 	tokenReporter   = "rita-token" // rita, Reporter of acme/app
+	tokenOutsider   = "olga-token" // olga, member of no project
 	jobTokenApp     = "app-job-token"
 
 	shaMain    = "a91957a858320c0e17f3a0eca7cfacbff50ea29a" // branch main
@@ -89,4 +91,15 @@ provider "gitlabdeploy" {
   token    = %[2]q
 }
 `, url, token)
+}
+
+// testClient talks to the fake as the administrator, to change GitLab behind Terraform's back
+// and to check what GitLab holds.
+func testClient(t *testing.T, fake *fakegitlab.Server) *gitlabapi.Client {
+	t.Helper()
+	client, err := gitlabapi.New(gitlabapi.Config{BaseURL: fake.URL(), Token: tokenRoot, RetryWaitMin: time.Millisecond})
+	if err != nil {
+		t.Fatalf("client for the fake: %v", err)
+	}
+	return client
 }
