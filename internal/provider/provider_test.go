@@ -1,14 +1,25 @@
 package provider
 
 import (
+	"context"
+	"encoding/pem"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
@@ -102,4 +113,202 @@ func testClient(t *testing.T, fake *fakegitlab.Server) *gitlabapi.Client {
 		t.Fatalf("client for the fake: %v", err)
 	}
 	return client
+}
+
+// providerConfigWith renders a provider block with the given body and one staging deployment.
+func providerConfigWith(providerBody string) string {
+	return fmt.Sprintf(`
+provider "gitlabdeploy" {
+%[1]s
+}
+
+resource "gitlabdeploy_deployment" "test" {
+  project     = "acme/app"
+  environment = "staging"
+  ref         = "release/1.x"
+  sha         = %[2]q
+  status      = "success"
+}
+`, providerBody, shaRelease)
+}
+
+func deployedBy(username string) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue("gitlabdeploy_deployment.test", tfjsonpath.New("user").AtMapKey("username"),
+		knownvalue.StringExact(username))
+}
+
+func TestAccProvider_configFromEnvironment(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(map[string]string{
+			envBaseURL: fake.URL() + "/api/v4/", envToken: tokenMaintainer, envMaxRetries: "2", envInsecure: "false",
+		}),
+		Steps: []resource.TestStep{{
+			Config:            providerConfigWith(""),
+			ConfigStateChecks: []statecheck.StateCheck{deployedBy("mae")},
+			ConfigPlanChecks:  resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+		}},
+	})
+}
+
+// Inside a CI job with no token configured, the provider uses the job token against the job's
+// GitLab; an access token, from the block or the environment, wins.
+func TestAccProvider_jobToken(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	ciJob := map[string]string{envJobToken: jobTokenApp, envCIAPIURL: fake.URL() + "/api/v4"}
+	withToken := map[string]string{
+		envJobToken: jobTokenApp, envCIAPIURL: fake.URL() + "/api/v4", envToken: tokenDeveloper, envBaseURL: fake.URL(),
+	}
+	resource.Test(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(ciJob),
+				Config:                   providerConfigWith(""),
+				ConfigStateChecks:        []statecheck.StateCheck{deployedBy("mae")},
+			},
+			{
+				ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(nil),
+				Config:                   providerConfigWith(fmt.Sprintf("  base_url = %q\n  job_token = %q", fake.URL(), jobTokenApp)),
+				ConfigPlanChecks:         resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// The job token may not reach another project.
+				ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(ciJob),
+				Config:                   strings.Replace(providerConfigWith(""), `"acme/app"`, `"acme/tools"`, 1),
+				ExpectError:              errorMatching(`Unable to Create Deployment`, `job token`),
+			},
+			{
+				ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(withToken),
+				Config:                   strings.Replace(providerConfigWith(""), "release/1.x", "main", 1),
+				ConfigStateChecks:        []statecheck.StateCheck{deployedBy("dev")},
+			},
+		},
+	})
+}
+
+func TestAccProvider_blockWinsOverEnvironment(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(map[string]string{
+			envBaseURL: "http://127.0.0.1:1", envToken: "wrong-token", envMaxRetries: "many", envInsecure: "maybe",
+		}),
+		Steps: []resource.TestStep{{
+			Config: providerConfigWith(fmt.Sprintf("  base_url = %q\n  token = %q\n  max_retries = 1\n  insecure = false",
+				fake.URL(), tokenMaintainer)),
+			ConfigStateChecks: []statecheck.StateCheck{deployedBy("mae")},
+		}},
+	})
+}
+
+func TestAccProvider_invalidSettings(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	notPEM := filepath.Join(t.TempDir(), "not.pem")
+	if err := os.WriteFile(notPEM, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	block := func(extra string) string {
+		return providerConfigWith(fmt.Sprintf("  base_url = %q\n  token = %q\n%s", fake.URL(), tokenMaintainer, extra))
+	}
+	withEnv := func(env map[string]string, body string, want ...string) resource.TestStep {
+		return resource.TestStep{
+			ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(env),
+			Config:                   providerConfigWith(body),
+			ExpectError:              errorMatching(want...),
+		}
+	}
+	url := fmt.Sprintf("  base_url = %q", fake.URL())
+	resource.Test(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			withEnv(nil, url, "Missing GitLab Token", "GITLAB_TOKEN"),
+			withEnv(nil, url+"\n  token = \"a\"\n  job_token = \"b\"", "Conflicting GitLab Credentials", "Set only one"),
+			withEnv(nil, url+"\n  token = \"\"", "Empty GitLab Token"),
+			withEnv(nil, "  base_url = \"ftp://gitlab.example.com\"\n  token = \"t\"", "Invalid GitLab Base URL", "http(s) URL"),
+			withEnv(map[string]string{envBaseURL: "gitlab.example.com", envToken: "t"}, "", "Invalid GitLab Base URL", "GITLAB_BASE_URL"),
+			withEnv(map[string]string{envToken: "t", envMaxRetries: "many"}, url, "Invalid GitLab Max Retries Setting", "GITLAB_MAX_RETRIES"),
+			withEnv(map[string]string{envToken: "t", envInsecure: "maybe"}, url, "Invalid GitLab Insecure Setting", "true or false"),
+			{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Config: block("  max_retries = -1"), ExpectError: errorMatching(`max_retries`, `at least 0`)},
+			{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Config: block(`  cacert_file = "/no/such/ca.pem"`), ExpectError: errorMatching(`Unreadable CA Certificate File`, `/no/such/ca.pem`)},
+			{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Config: block(fmt.Sprintf("  cacert_file = %q", notPEM)), ExpectError: regexp.MustCompile(`(?s)Unable to Create GitLab Client.*holds\s+no\s+PEM`)},
+			{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Config: `
+resource "terraform_data" "token" {
+  input = "from-elsewhere"
+}
+` + providerConfigWith(fmt.Sprintf("  base_url = %q\n  token = terraform_data.token.output", fake.URL())),
+				ExpectError: errorMatching(`Unknown GitLab Provider Setting`, `"token" is not known until apply`),
+			},
+			{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Config:                   providerConfigWith(fmt.Sprintf("  base_url = %q\n  token = \"not-a-token\"", fake.URL())),
+				ExpectError:              errorMatching(`Unable to Create Deployment`, `did not accept the credentials`),
+			},
+		},
+	})
+}
+
+// GitLab behind a private CA: trusted through cacert_file, or not verified with insecure.
+func TestAccProvider_tls(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	tlsServer := httptest.NewTLSServer(fake.Handler())
+	t.Cleanup(tlsServer.Close)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsServer.Certificate().Raw})
+	if err := os.WriteFile(caFile, caPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	block := func(extra string) string {
+		return providerConfigWith(fmt.Sprintf("  base_url = %q\n  token = %q\n%s", tlsServer.URL, tokenMaintainer, extra))
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: block(""), ExpectError: errorMatching(`Unable to Create Deployment`, `set "cacert_file"`)},
+			{Config: block(fmt.Sprintf("  cacert_file = %q", caFile)), ConfigStateChecks: []statecheck.StateCheck{deployedBy("mae")}},
+			{
+				Config:           block("  insecure = true"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
+
+func TestProviderSchema_tokensAreSensitive(t *testing.T) {
+	t.Parallel()
+	var resp provider.SchemaResponse
+	newWithOptions("test", providerOptions{})().Schema(context.Background(), provider.SchemaRequest{}, &resp)
+	for _, name := range []string{"token", "job_token"} {
+		if !resp.Schema.Attributes[name].IsSensitive() {
+			t.Errorf("%s is not Sensitive", name)
+		}
+	}
+}
+
+// GitLab's refusals reach diagnostics without the credential that was sent.
+func TestGitLabErrorDetail_neverHoldsTheToken(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	const secret = "glpat-very-secret-value"
+	for _, cfg := range []gitlabapi.Config{
+		{BaseURL: fake.URL(), Token: secret},
+		{BaseURL: fake.URL(), JobToken: secret},
+	} {
+		client, err := gitlabapi.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = client.GetDeployment(context.Background(), "acme/app", 1)
+		if err == nil {
+			t.Fatal("an unknown token was accepted")
+		}
+		detail := gitlabErrorDetail(deploymentSubject("acme/app", 1), err)
+		if strings.Contains(detail, secret) || !strings.Contains(detail, "did not accept the credentials") {
+			t.Errorf("detail = %q; want the credentials advice and no token", detail)
+		}
+	}
 }
