@@ -160,3 +160,145 @@ func (m *deploymentApprovalResourceModel) setFromAPI(a *gitlabapi.Approval, rule
 	}
 	m.PendingApprovalCount = types.Int64Value(d.PendingApprovalCount)
 }
+
+// ==== Data sources (gitlabdeploy_deployment, gitlabdeploy_deployments, ====
+// ==== gitlabdeploy_deployment_merge_requests) ====
+
+// ---- Deployment, as gitlabdeploy_deployments lists it ----
+
+var deploymentListItemType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"deployment_id": types.Int64Type,
+	"iid":           types.Int64Type,
+	"ref":           types.StringType,
+	"sha":           types.StringType,
+	"status":        types.StringType,
+	"environment":   types.StringType,
+	"created_at":    types.StringType,
+	"updated_at":    types.StringType,
+	"user":          types.ObjectType{AttrTypes: userAttrTypes},
+	"deployable":    types.ObjectType{AttrTypes: jobAttrTypes},
+}}
+
+// deploymentListItemValue is one element of gitlabdeploy_deployments' list. It builds the
+// object directly, without reflection: lists can hold tens of thousands of deployments.
+func deploymentListItemValue(d *gitlabapi.Deployment) attr.Value {
+	return types.ObjectValueMust(deploymentListItemType.AttrTypes, map[string]attr.Value{
+		"deployment_id": types.Int64Value(d.ID),
+		"iid":           types.Int64Value(d.IID),
+		"ref":           types.StringValue(d.Ref),
+		"sha":           types.StringValue(d.SHA),
+		"status":        types.StringValue(d.Status),
+		"environment":   types.StringValue(d.Environment.Name),
+		"created_at":    timeValue(d.CreatedAt),
+		"updated_at":    timeValue(d.UpdatedAt),
+		"user":          userValue(d.User),
+		"deployable":    jobValue(d.Deployable),
+	})
+}
+
+// ---- Approval summary ----
+
+var approvalRuleAttrTypes = map[string]attr.Type{
+	"id":                       types.Int64Type,
+	"user_id":                  types.Int64Type,
+	"group_id":                 types.Int64Type,
+	"access_level":             types.Int64Type,
+	"access_level_description": types.StringType,
+	"required_approvals":       types.Int64Type,
+	"approvals":                types.ListType{ElemType: types.ObjectType{AttrTypes: approvalAttrTypes}},
+}
+
+var approvalSummaryAttrTypes = map[string]attr.Type{
+	"rules": types.ListType{ElemType: types.ObjectType{AttrTypes: approvalRuleAttrTypes}},
+}
+
+// approvalSummaryValue is a deployment's approval rules, each with only the deployment's own
+// decisions (own, from its approvals list). GitLab lists under a rule every decision ever made
+// under it, other deployments' too; showing those would credit an approval to the wrong
+// deployment.
+func approvalSummaryValue(s *gitlabapi.ApprovalSummary, own []gitlabapi.Approval) types.Object {
+	unclaimed := make(map[approvalKey]int, len(own))
+	for i := range own {
+		unclaimed[keyOf(&own[i])]++
+	}
+	var rules []attr.Value
+	if s != nil {
+		rules = make([]attr.Value, 0, len(s.Rules))
+		for i := range s.Rules {
+			rule := &s.Rules[i]
+			var mine []gitlabapi.Approval
+			for j := range rule.DeploymentApprovals {
+				a := &rule.DeploymentApprovals[j]
+				if k := keyOf(a); unclaimed[k] > 0 {
+					unclaimed[k]--
+					mine = append(mine, *a)
+				}
+			}
+			rules = append(rules, approvalRuleValue(rule, mine))
+		}
+	}
+	return types.ObjectValueMust(approvalSummaryAttrTypes, map[string]attr.Value{
+		"rules": types.ListValueMust(types.ObjectType{AttrTypes: approvalRuleAttrTypes}, rules),
+	})
+}
+
+// approvalKey identifies a decision across GitLab's lists: a user decides at most once per
+// rule and deployment, and each decision carries its own creation time.
+type approvalKey struct {
+	userID    int64
+	status    string
+	createdAt time.Time
+	comment   string
+}
+
+func keyOf(a *gitlabapi.Approval) approvalKey {
+	k := approvalKey{userID: a.User.ID, status: a.Status, createdAt: a.CreatedAt.UTC()}
+	if a.Comment != nil {
+		k.comment = *a.Comment
+	}
+	return k
+}
+
+func approvalRuleValue(r *gitlabapi.ApprovalRule, approvals []gitlabapi.Approval) types.Object {
+	return types.ObjectValueMust(approvalRuleAttrTypes, map[string]attr.Value{
+		"id":                       types.Int64Value(r.ID),
+		"user_id":                  types.Int64PointerValue(r.UserID),
+		"group_id":                 types.Int64PointerValue(r.GroupID),
+		"access_level":             types.Int64PointerValue(r.AccessLevel),
+		"access_level_description": types.StringPointerValue(r.AccessLevelDescription),
+		"required_approvals":       types.Int64Value(r.RequiredApprovals),
+		"approvals":                approvalsValue(approvals),
+	})
+}
+
+// ---- Merge request ----
+
+var mergeRequestAttrTypes = map[string]attr.Type{
+	"id":            types.Int64Type,
+	"iid":           types.Int64Type,
+	"title":         types.StringType,
+	"state":         types.StringType,
+	"source_branch": types.StringType,
+	"target_branch": types.StringType,
+	"author":        types.StringType,
+	"web_url":       types.StringType,
+	"merged_at":     types.StringType,
+}
+
+func mergeRequestValue(mr *gitlabapi.MergeRequest) types.Object {
+	mergedAt := types.StringNull()
+	if mr.MergedAt != nil {
+		mergedAt = timeValue(*mr.MergedAt)
+	}
+	return types.ObjectValueMust(mergeRequestAttrTypes, map[string]attr.Value{
+		"id":            types.Int64Value(mr.ID),
+		"iid":           types.Int64Value(mr.IID),
+		"title":         types.StringValue(mr.Title),
+		"state":         types.StringValue(mr.State),
+		"source_branch": types.StringValue(mr.SourceBranch),
+		"target_branch": types.StringValue(mr.TargetBranch),
+		"author":        types.StringValue(mr.Author.Username),
+		"web_url":       types.StringValue(mr.WebURL),
+		"merged_at":     mergedAt,
+	})
+}

@@ -183,7 +183,11 @@ func (p *gitlabDeployProvider) Resources(_ context.Context) []func() resource.Re
 }
 
 func (p *gitlabDeployProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		NewDeploymentDataSource,
+		NewDeploymentsDataSource,
+		NewDeploymentMergeRequestsDataSource,
+	}
 }
 
 // clientConfig resolves every setting from the block, then the environment, then the default.

@@ -1,0 +1,381 @@
+package provider
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
+)
+
+// GitLab lists under each rule every decision made under it, for any deployment; the summary
+// must keep only this deployment's.
+func TestApprovalSummaryValue_keepsOnlyOwnDecisions(t *testing.T) {
+	t.Parallel()
+	at := func(min int) time.Time { return time.Date(2026, 1, 2, 3, min, 0, 0, time.UTC) }
+	comment := "looks good"
+	mae := gitlabapi.User{ID: 2, Username: "mae", Name: "Mae Maintainer"}
+	dev := gitlabapi.User{ID: 3, Username: "dev", Name: "Dev Eloper"}
+	own := []gitlabapi.Approval{
+		{User: mae, Status: gitlabapi.ApprovalApproved, CreatedAt: at(10), Comment: &comment},
+		{User: dev, Status: gitlabapi.ApprovalRejected, CreatedAt: at(12)},
+	}
+	otherDeployments := []gitlabapi.Approval{
+		{User: mae, Status: gitlabapi.ApprovalApproved, CreatedAt: at(1)}, // same user and rule, earlier deployment
+		{User: dev, Status: gitlabapi.ApprovalApproved, CreatedAt: at(12)},
+	}
+	access := int64(40)
+	desc := "Maintainers"
+	groupID := int64(134)
+	summary := &gitlabapi.ApprovalSummary{Rules: []gitlabapi.ApprovalRule{
+		{ID: 1, GroupID: &groupID, RequiredApprovals: 1, DeploymentApprovals: []gitlabapi.Approval{otherDeployments[1], own[1]}},
+		{ID: 2, AccessLevel: &access, AccessLevelDescription: &desc, RequiredApprovals: 2,
+			DeploymentApprovals: []gitlabapi.Approval{otherDeployments[0], own[0]}},
+		{ID: 3, RequiredApprovals: 1},
+	}}
+
+	got := approvalSummaryValue(summary, own)
+
+	rules := elemsOf(t, got.Attributes()["rules"])
+	if len(rules) != 3 {
+		t.Fatalf("got %d rules, want 3", len(rules))
+	}
+	wantPerRule := [][]string{{"dev rejected 03:12"}, {"mae approved 03:10 looks good"}, nil}
+	for i, r := range rules {
+		var gotApprovals []string
+		for _, a := range elemsOf(t, attrsOf(t, r)["approvals"]) {
+			aa := attrsOf(t, a)
+			created, _ := time.Parse(time.RFC3339, stringOf(t, aa["created_at"]))
+			line := stringOf(t, attrsOf(t, aa["user"])["username"]) + " " + stringOf(t, aa["status"]) + " " + created.Format("15:04")
+			if !aa["comment"].IsNull() {
+				line += " " + stringOf(t, aa["comment"])
+			}
+			gotApprovals = append(gotApprovals, line)
+		}
+		if strings.Join(gotApprovals, "|") != strings.Join(wantPerRule[i], "|") {
+			t.Errorf("rule %d approvals = %q, want %q", i+1, gotApprovals, wantPerRule[i])
+		}
+	}
+	rule2 := attrsOf(t, rules[1])
+	if int64Of(t, rule2["id"]) != 2 || int64Of(t, rule2["access_level"]) != 40 || stringOf(t, rule2["access_level_description"]) != "Maintainers" ||
+		!rule2["user_id"].IsNull() || !rule2["group_id"].IsNull() || int64Of(t, rule2["required_approvals"]) != 2 {
+		t.Errorf("rule 2 = %v", rule2)
+	}
+	if int64Of(t, attrsOf(t, rules[0])["group_id"]) != 134 {
+		t.Errorf("rule 1 = %v, want group_id 134", attrsOf(t, rules[0]))
+	}
+}
+
+func TestApprovalSummaryValue_noSummary(t *testing.T) {
+	t.Parallel()
+	got := approvalSummaryValue(nil, nil)
+	if rules := got.Attributes()["rules"]; rules.IsNull() || len(elemsOf(t, rules)) != 0 {
+		t.Errorf("rules = %v, want an empty list", rules)
+	}
+}
+
+func attrsOf(t *testing.T, v attr.Value) map[string]attr.Value {
+	t.Helper()
+	o, ok := v.(types.Object)
+	if !ok {
+		t.Fatalf("%v is a %T, not an object", v, v)
+	}
+	return o.Attributes()
+}
+
+func elemsOf(t *testing.T, v attr.Value) []attr.Value {
+	t.Helper()
+	l, ok := v.(types.List)
+	if !ok {
+		t.Fatalf("%v is a %T, not a list", v, v)
+	}
+	return l.Elements()
+}
+
+func stringOf(t *testing.T, v attr.Value) string {
+	t.Helper()
+	s, ok := v.(types.String)
+	if !ok {
+		t.Fatalf("%v is a %T, not a string", v, v)
+	}
+	return s.ValueString()
+}
+
+func int64Of(t *testing.T, v attr.Value) int64 {
+	t.Helper()
+	i, ok := v.(types.Int64)
+	if !ok {
+		t.Fatalf("%v is a %T, not an int64", v, v)
+	}
+	return i.ValueInt64()
+}
+
+func TestAccDeploymentDataSource_basic(t *testing.T) {
+	fake := startFake(t, "basic.json")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(fake.URL(), tokenReporter) + `
+data "gitlabdeploy_deployment" "release" {
+  project       = "acme/app"
+  deployment_id = 1
+}
+
+data "gitlabdeploy_deployment" "blocked" {
+  project       = "1"
+  deployment_id = 5
+}
+
+data "gitlabdeploy_deployment" "staging" {
+  project       = "acme/app"
+  deployment_id = 4
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("id"), knownvalue.StringExact("acme/app:1")),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("deployment_id"), knownvalue.Int64Exact(1)),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("iid"), knownvalue.Int64Exact(1)),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("environment"), knownvalue.StringExact("production")),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("environment_id"), knownvalue.NotNull()),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("ref"), knownvalue.StringExact("v1.0.0")),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("sha"), knownvalue.StringExact(shaV1)),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("tag"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("status"), knownvalue.StringExact("success")),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("created_at"), knownvalue.StringExact("2026-01-05T10:00:00Z")),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("updated_at"), knownvalue.StringExact("2026-01-05T10:05:00Z")),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("user"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"id": knownvalue.Int64Exact(2), "username": knownvalue.StringExact("mae"), "name": knownvalue.StringExact("Mae Maintainer"),
+				})),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("deployable"), knownvalue.Null()),
+				// Production's two rules each need one approval, whatever the deployment's status.
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("pending_approval_count"), knownvalue.Int64Exact(2)),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("approvals"), knownvalue.ListExact([]knownvalue.Check{})),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("approval_summary").AtMapKey("rules"),
+					knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.ObjectExact(map[string]knownvalue.Check{
+							"id": knownvalue.NotNull(), "user_id": knownvalue.Null(), "group_id": knownvalue.Null(),
+							"access_level": knownvalue.Int64Exact(40), "access_level_description": knownvalue.StringExact("Maintainers"),
+							"required_approvals": knownvalue.Int64Exact(1), "approvals": knownvalue.ListExact([]knownvalue.Check{}),
+						}),
+						knownvalue.ObjectExact(map[string]knownvalue.Check{
+							"id": knownvalue.NotNull(), "user_id": knownvalue.Int64Exact(3), "group_id": knownvalue.Null(),
+							"access_level": knownvalue.Null(), "access_level_description": knownvalue.StringExact("Dave Developer"),
+							"required_approvals": knownvalue.Int64Exact(1), "approvals": knownvalue.ListExact([]knownvalue.Check{}),
+						}),
+					})),
+
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.blocked", tfjsonpath.New("id"), knownvalue.StringExact("1:5")),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.blocked", tfjsonpath.New("status"), knownvalue.StringExact("blocked")),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.blocked", tfjsonpath.New("tag"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.blocked", tfjsonpath.New("deployable"), knownvalue.ObjectPartial(map[string]knownvalue.Check{
+					"name": knownvalue.StringExact("deploy-production"), "stage": knownvalue.StringExact("deploy"), "status": knownvalue.StringExact("manual"),
+				})),
+
+				// Staging is not protected: no rules, nothing pending.
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.staging", tfjsonpath.New("status"), knownvalue.StringExact("running")),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.staging", tfjsonpath.New("pending_approval_count"), knownvalue.Int64Exact(0)),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.staging", tfjsonpath.New("approval_summary").AtMapKey("rules"),
+					knownvalue.ListExact([]knownvalue.Check{})),
+			},
+		}},
+	})
+}
+
+func TestAccDeploymentDataSource_notFound(t *testing.T) {
+	fake := startFake(t, "basic.json")
+	config := func(project string, id int) string {
+		return providerBlock(fake.URL(), tokenReporter) + fmt.Sprintf(`
+data "gitlabdeploy_deployment" "test" {
+  project       = %[1]q
+  deployment_id = %[2]d
+}
+`, project, id)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config("acme/app", 999), ExpectError: phrase(`Project "acme/app" has no deployment with id 999`, `Check "deployment_id"`)},
+			{Config: config("acme/nope", 1), ExpectError: phrase("Unable to Read Deployment", `project "acme/nope"`, "404 Project Not Found", `Check "project"`)},
+			// rita is no member of acme/tools: GitLab hides it from her.
+			{Config: config("acme/tools", 1), ExpectError: phrase(`project "acme/tools"`, "404 Project Not Found")},
+			{Config: config("acme", 1), ExpectError: phrase("Invalid Project")},
+			{Config: config("acme/app", 0), ExpectError: phrase("Attribute deployment_id value must be at least 1")},
+		},
+	})
+}
+
+// decide records an approval decision through the fake's REST API, as a user would in GitLab.
+func decide(t *testing.T, fake *fakegitlab.Server, token string, deploymentID int, status, comment string) {
+	t.Helper()
+	body := map[string]string{"status": status}
+	if comment != "" {
+		body["comment"] = comment
+	}
+	var answer map[string]any
+	if code := fakeAPI(t, fake, http.MethodPost, fmt.Sprintf("/projects/1/deployments/%d/approval", deploymentID), token, body, &answer); code != http.StatusCreated {
+		t.Fatalf("approving deployment %d with %s: GitLab answered %d: %v", deploymentID, token, code, answer)
+	}
+}
+
+// fakeAPI sends one request to the fake's REST API and decodes its JSON answer into out.
+func fakeAPI(t *testing.T, fake *fakegitlab.Server, method, path, token string, in, out any) int {
+	t.Helper()
+	var body io.Reader
+	if in != nil {
+		data, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, fake.URL()+"/api/v4"+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("PRIVATE-TOKEN", token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatalf("%s %s: decoding the answer: %v", method, path, err)
+	}
+	return resp.StatusCode
+}
+
+func approvalCheck(username, status string, comment knownvalue.Check) knownvalue.Check {
+	return knownvalue.ObjectPartial(map[string]knownvalue.Check{
+		"user":       knownvalue.ObjectPartial(map[string]knownvalue.Check{"username": knownvalue.StringExact(username)}),
+		"status":     knownvalue.StringExact(status),
+		"comment":    comment,
+		"created_at": knownvalue.NotNull(),
+	})
+}
+
+// A deployment approved under three rules; GitLab's own summary also lists, under two of them,
+// decisions made for deployment 2, which the data source must not credit to deployment 1.
+func TestAccDeploymentDataSource_approvalsUnderSeveralRules(t *testing.T) {
+	fake := startFake(t, "ds_approvals.json")
+	decide(t, fake, "mae-token", 1, "approved", "ship it") // rule 2: Maintainers
+	decide(t, fake, "dev-token", 1, "approved", "")        // rule 3: user dev
+	decide(t, fake, "quinn-token", 1, "approved", "")      // rule 1: qa-group
+	decide(t, fake, "mae-token", 2, "approved", "")        // deployment 2, rule 2
+	decide(t, fake, "quinn-token", 2, "rejected", "flaky") // deployment 2, rule 1
+
+	var raw gitlabapi.Deployment
+	fakeAPI(t, fake, http.MethodGet, "/projects/1/deployments/1", "root-token", nil, &raw)
+	if raw.ApprovalSummary == nil || len(raw.ApprovalSummary.Rules) != 3 || len(raw.ApprovalSummary.Rules[1].DeploymentApprovals) != 2 {
+		t.Fatalf("premise: GitLab's summary of deployment 1 should list deployment 2's decisions under its rules too: %+v", raw.ApprovalSummary)
+	}
+
+	none := knownvalue.Null()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(fake.URL(), "rita-token") + `
+data "gitlabdeploy_deployment" "test" {
+  project       = "acme/app"
+  deployment_id = 1
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.test", tfjsonpath.New("approvals"), knownvalue.ListExact([]knownvalue.Check{
+					approvalCheck("mae", "approved", knownvalue.StringExact("ship it")),
+					approvalCheck("dev", "approved", none),
+					approvalCheck("quinn", "approved", none),
+				})),
+				// Maintainers need two approvals and have one.
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.test", tfjsonpath.New("pending_approval_count"), knownvalue.Int64Exact(1)),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.test", tfjsonpath.New("approval_summary").AtMapKey("rules"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"id": knownvalue.NotNull(), "user_id": none, "group_id": knownvalue.Int64Exact(134),
+						"access_level": none, "access_level_description": knownvalue.StringExact("qa-group"),
+						"required_approvals": knownvalue.Int64Exact(1),
+						"approvals":          knownvalue.ListExact([]knownvalue.Check{approvalCheck("quinn", "approved", none)}),
+					}),
+					knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"id": knownvalue.NotNull(), "user_id": none, "group_id": none,
+						"access_level": knownvalue.Int64Exact(40), "access_level_description": knownvalue.StringExact("Maintainers"),
+						"required_approvals": knownvalue.Int64Exact(2),
+						"approvals":          knownvalue.ListExact([]knownvalue.Check{approvalCheck("mae", "approved", knownvalue.StringExact("ship it"))}),
+					}),
+					knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"id": knownvalue.NotNull(), "user_id": knownvalue.Int64Exact(3), "group_id": none,
+						"access_level": none, "access_level_description": knownvalue.StringExact("Dave Developer"),
+						"required_approvals": knownvalue.Int64Exact(1),
+						"approvals":          knownvalue.ListExact([]knownvalue.Check{approvalCheck("dev", "approved", none)}),
+					}),
+				})),
+			},
+		}},
+	})
+}
+
+// The issue's "done when": every production deployment that finished last month, with who
+// approved it, in a few lines of HCL. The example in examples/data-sources/gitlabdeploy_deployments
+// uses for_each, which terraform-plugin-testing's state shim cannot read back ("for_each is not
+// supported"), so this test uses count.
+func TestAccDeploymentDataSource_auditLastMonth(t *testing.T) {
+	fake := startFake(t, "ds_approvals.json")
+	decide(t, fake, "mae-token", 1, "approved", "")
+	decide(t, fake, "quinn-token", 1, "approved", "")
+	decide(t, fake, "dev-token", 4, "approved", "") // finished in February: not in the audit
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(fake.URL(), "rita-token") + `
+data "gitlabdeploy_deployments" "last_month" {
+  project         = "acme/app"
+  environment     = "production"
+  status          = "success"
+  order_by        = "finished_at"
+  finished_after  = "2026-01-01T00:00:00Z"
+  finished_before = "2026-02-01T00:00:00Z"
+}
+
+data "gitlabdeploy_deployment" "audited" {
+  count         = length(data.gitlabdeploy_deployments.last_month.deployments)
+  project       = "acme/app"
+  deployment_id = data.gitlabdeploy_deployments.last_month.deployments[count.index].deployment_id
+}
+
+output "approved_by" {
+  value = [
+    for d in data.gitlabdeploy_deployment.audited : {
+      deployment = d.deployment_id
+      approvers  = [for a in d.approvals : a.user.username if a.status == "approved"]
+    }
+  ]
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownOutputValue("approved_by", knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"deployment": knownvalue.Int64Exact(1),
+						"approvers":  knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("mae"), knownvalue.StringExact("quinn")}),
+					}),
+					knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"deployment": knownvalue.Int64Exact(6),
+						"approvers":  knownvalue.ListExact([]knownvalue.Check{}),
+					}),
+				})),
+			},
+		}},
+	})
+}

@@ -1,0 +1,376 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
+)
+
+var (
+	_ datasource.DataSourceWithConfigure        = (*deploymentsDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*deploymentsDataSource)(nil)
+)
+
+// Values GitLab accepts for the list filters (behaviour spec §1.1).
+var (
+	listStatuses = []string{
+		gitlabapi.StatusCreated, gitlabapi.StatusRunning, gitlabapi.StatusSuccess, gitlabapi.StatusFailed,
+		gitlabapi.StatusCanceled, gitlabapi.StatusSkipped, gitlabapi.StatusBlocked,
+	}
+	listOrderBys = []string{"id", "iid", "created_at", "updated_at", "finished_at"}
+	listSorts    = []string{"asc", "desc"}
+)
+
+// NewDeploymentsDataSource is the gitlabdeploy_deployments data source.
+func NewDeploymentsDataSource() datasource.DataSource {
+	return &deploymentsDataSource{}
+}
+
+type deploymentsDataSource struct {
+	client *gitlabapi.Client
+}
+
+type deploymentsDataSourceModel struct {
+	Project        types.String `tfsdk:"project"`
+	Environment    types.String `tfsdk:"environment"`
+	Status         types.String `tfsdk:"status"`
+	UpdatedAfter   types.String `tfsdk:"updated_after"`
+	UpdatedBefore  types.String `tfsdk:"updated_before"`
+	FinishedAfter  types.String `tfsdk:"finished_after"`
+	FinishedBefore types.String `tfsdk:"finished_before"`
+	OrderBy        types.String `tfsdk:"order_by"`
+	Sort           types.String `tfsdk:"sort"`
+	MaxResults     types.Int64  `tfsdk:"max_results"`
+	Deployments    types.List   `tfsdk:"deployments"`
+}
+
+func (d *deploymentsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_deployments"
+}
+
+func (d *deploymentsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	timeFilter := func(what string) schema.StringAttribute {
+		return schema.StringAttribute{
+			MarkdownDescription: what + " An RFC 3339 date-time, for example `2026-01-31T00:00:00Z`.",
+			Optional:            true,
+			Validators:          []validator.String{rfc3339StringValidator{}},
+		}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists a project's deployments, newest or oldest first, filtered by environment, " +
+			"status and time, reading every page of GitLab's answer (or only as many as `max_results`).\n\n" +
+			"GitLab pairs its filters with its sort orders; the provider checks these rules at plan time:\n\n" +
+			"- the `updated_*` and `finished_*` filters cannot be combined;\n" +
+			"- `updated_after`/`updated_before` need `order_by = \"updated_at\"`;\n" +
+			"- `finished_after`/`finished_before` need `order_by = \"finished_at\"` and `status = \"success\"`;\n" +
+			"- `order_by = \"finished_at\"` needs a `finished_*` filter or a `status` of " +
+			enumMarkdown(finishedStatuses) + ".\n\n" +
+			"The list holds no approvals: read them with `gitlabdeploy_deployment` for each listed deployment.",
+		Attributes: map[string]schema.Attribute{
+			"project": schema.StringAttribute{
+				MarkdownDescription: "ID or full path (`group/project`) of the project.",
+				Required:            true,
+				Validators:          []validator.String{projectValidator{}},
+			},
+			"environment": schema.StringAttribute{
+				MarkdownDescription: "Only deployments to the environment of this exact name (case-sensitive). " +
+					"An environment that does not exist lists nothing.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"status": schema.StringAttribute{
+				MarkdownDescription: "Only deployments with this status: " + enumMarkdown(listStatuses) +
+					". Without it, every status is listed.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(listStatuses...)},
+			},
+			"updated_after":   timeFilter("Only deployments updated at or after this time."),
+			"updated_before":  timeFilter("Only deployments updated at or before this time."),
+			"finished_after":  timeFilter("Only deployments that finished at or after this time."),
+			"finished_before": timeFilter("Only deployments that finished before this time."),
+			"order_by": schema.StringAttribute{
+				MarkdownDescription: "Field to order by: " + enumMarkdown(listOrderBys) + "; default `id`. " +
+					"GitLab orders `iid` and `created_at` by `id`.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(listOrderBys...)},
+			},
+			"sort": schema.StringAttribute{
+				MarkdownDescription: "Direction: " + enumMarkdown(listSorts) + "; default `asc`.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf(listSorts...)},
+			},
+			"max_results": schema.Int64Attribute{
+				MarkdownDescription: "Read at most this many deployments, the first ones in the requested order. " +
+					"Default: all of them.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.AtLeast(1)},
+			},
+			"deployments": schema.ListNestedAttribute{
+				MarkdownDescription: "The deployments, in the requested order.",
+				Computed:            true,
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: deploymentListItemAttributes(),
+				},
+			},
+		},
+	}
+}
+
+func deploymentListItemAttributes() map[string]schema.Attribute {
+	computedString := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{MarkdownDescription: desc, Computed: true}
+	}
+	return map[string]schema.Attribute{
+		"deployment_id": schema.Int64Attribute{
+			MarkdownDescription: "Global ID of the deployment, as `deployment_id` of `gitlabdeploy_deployment` takes it.",
+			Computed:            true,
+		},
+		"iid": schema.Int64Attribute{
+			MarkdownDescription: "Number of the deployment within its project.",
+			Computed:            true,
+		},
+		"ref":         computedString("Branch or tag that was deployed."),
+		"sha":         computedString("SHA of the commit that was deployed."),
+		"status":      computedString("Status: " + enumMarkdown(listStatuses) + "."),
+		"environment": computedString("Name of the environment."),
+		"created_at":  computedString("When the deployment was created (RFC 3339)."),
+		"updated_at":  computedString("When the deployment last changed (RFC 3339)."),
+		"user":        dataSourceUserAttribute("The user who created the deployment."),
+		"deployable":  dataSourceJobAttribute(),
+	}
+}
+
+func (d *deploymentsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.client = dataSourceClient(req, resp)
+}
+
+func (d *deploymentsDataSource) ConfigValidators(_ context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{deploymentFilterPairing{}}
+}
+
+func (d *deploymentsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var config deploymentsDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// Values unknown at plan time are only now known: apply the plan-time rules again.
+	resp.Diagnostics.Append(checkFilterPairing(config)...)
+	opts, diags := listOptions(config)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	project := config.Project.ValueString()
+	list, err := d.client.ListDeployments(ctx, project, opts)
+	if err != nil {
+		subject := fmt.Sprintf("the deployments of project %q", project)
+		if errors.Is(err, gitlabapi.ErrProjectNotFound) {
+			addGitLabAttributeError(&resp.Diagnostics, path.Root("project"), "Unable to List Deployments", subject, err, projectNotFoundAdvice)
+		} else {
+			addGitLabError(&resp.Diagnostics, "Unable to List Deployments", subject, err)
+		}
+		return
+	}
+	// Lists can hold tens of thousands of deployments. State.Set would convert each one twice
+	// more through reflection, tripling the time and memory; each element is converted once here
+	// and its framework value dropped at once.
+	elems := make([]tftypes.Value, len(list))
+	for i := range list {
+		v, err := deploymentListItemValue(&list[i]).ToTerraformValue(ctx)
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to List Deployments", "Converting deployment "+
+				strconv.FormatInt(list[i].ID, 10)+" failed; this is a bug in the provider, please report it: "+err.Error())
+			return
+		}
+		elems[i] = v
+	}
+	var attrs map[string]tftypes.Value
+	if err := req.Config.Raw.As(&attrs); err != nil {
+		resp.Diagnostics.AddError("Unable to List Deployments", "Reading the configuration failed; this is a bug in the "+
+			"provider, please report it: "+err.Error())
+		return
+	}
+	attrs["deployments"] = tftypes.NewValue(tftypes.List{ElementType: deploymentListItemType.TerraformType(ctx)}, elems)
+	resp.State.Raw = tftypes.NewValue(req.Config.Raw.Type(), attrs)
+}
+
+// listOptions turns the configuration into the list request.
+func listOptions(config deploymentsDataSourceModel) (gitlabapi.ListDeploymentsOptions, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	opts := gitlabapi.ListDeploymentsOptions{
+		Environment: config.Environment.ValueString(),
+		Status:      config.Status.ValueString(),
+		OrderBy:     config.OrderBy.ValueString(),
+		Sort:        config.Sort.ValueString(),
+		MaxResults:  int(config.MaxResults.ValueInt64()),
+	}
+	for _, f := range []struct {
+		name  string
+		value types.String
+		dest  **time.Time
+	}{
+		{"updated_after", config.UpdatedAfter, &opts.UpdatedAfter},
+		{"updated_before", config.UpdatedBefore, &opts.UpdatedBefore},
+		{"finished_after", config.FinishedAfter, &opts.FinishedAfter},
+		{"finished_before", config.FinishedBefore, &opts.FinishedBefore},
+	} {
+		if f.value.IsNull() {
+			continue
+		}
+		t, err := parseRFC3339(f.value.ValueString())
+		if err != nil {
+			diags.AddAttributeError(path.Root(f.name), "Invalid Date-Time", rfc3339Detail(f.name, f.value.ValueString()))
+			continue
+		}
+		*f.dest = &t
+	}
+	return opts, diags
+}
+
+// finishedStatuses are the statuses that give a deployment a finish time.
+var finishedStatuses = []string{gitlabapi.StatusSuccess, gitlabapi.StatusFailed, gitlabapi.StatusCanceled}
+
+// deploymentFilterPairing checks GitLab's rules for combining the list filters with the sort
+// order (behaviour spec §1.1) at plan time, so that no user meets GitLab's 400 for them.
+type deploymentFilterPairing struct{}
+
+func (deploymentFilterPairing) Description(ctx context.Context) string {
+	return "GitLab's rules for combining the updated_* and finished_* filters with order_by and status."
+}
+
+func (v deploymentFilterPairing) MarkdownDescription(ctx context.Context) string {
+	return "GitLab's rules for combining the `updated_*` and `finished_*` filters with `order_by` and `status`."
+}
+
+func (deploymentFilterPairing) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var config deploymentsDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(checkFilterPairing(config)...)
+}
+
+// checkFilterPairing applies GitLab's five pairing rules, with order_by defaulting to id. The
+// first rule is reported alone, since its fix changes which of the others apply; the others
+// never contradict each other, so all that fail are reported at once. A value unknown at plan
+// time skips the check; Read runs it again.
+func checkFilterPairing(config deploymentsDataSourceModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, v := range []attr.Value{
+		config.Status, config.OrderBy, config.UpdatedAfter, config.UpdatedBefore, config.FinishedAfter, config.FinishedBefore,
+	} {
+		if v.IsUnknown() {
+			return nil
+		}
+	}
+	updated := setNames(map[string]types.String{"updated_after": config.UpdatedAfter, "updated_before": config.UpdatedBefore})
+	finished := setNames(map[string]types.String{"finished_after": config.FinishedAfter, "finished_before": config.FinishedBefore})
+	orderBy, orderByText := "id", "`order_by` is not set, so GitLab orders by `id`"
+	if !config.OrderBy.IsNull() {
+		orderBy = config.OrderBy.ValueString()
+		orderByText = fmt.Sprintf("`order_by` is %q", orderBy)
+	}
+	status := config.Status.ValueString()
+	statusText := "`status` is not set"
+	if !config.Status.IsNull() {
+		statusText = fmt.Sprintf("`status` is %q", status)
+	}
+
+	if len(updated) > 0 && len(finished) > 0 {
+		diags.AddAttributeError(path.Root(finished[0]), "Conflicting Deployment Filters",
+			fmt.Sprintf("GitLab cannot filter on the update time and the finish time at once, and this data source sets %s and %s. "+
+				"Keep either `updated_after`/`updated_before` or `finished_after`/`finished_before`.",
+				codeList(updated), codeList(finished)))
+		return diags
+	}
+	if len(updated) > 0 && orderBy != "updated_at" {
+		diags.AddAttributeError(path.Root("order_by"), "Deployment Filter Needs Matching Order",
+			fmt.Sprintf("GitLab filters on the update time only when it also orders by it: %s requires `order_by = \"updated_at\"`, but %s. "+
+				"Set `order_by = \"updated_at\"`.", codeList(updated), orderByText))
+	}
+	if len(finished) > 0 && orderBy != "finished_at" {
+		diags.AddAttributeError(path.Root("order_by"), "Deployment Filter Needs Matching Order",
+			fmt.Sprintf("GitLab filters on the finish time only when it also orders by it: %s requires `order_by = \"finished_at\"`, but %s. "+
+				"Set `order_by = \"finished_at\"`.", codeList(finished), orderByText))
+	}
+	if orderBy == "finished_at" && len(finished) == 0 && !slices.Contains(finishedStatuses, status) {
+		diags.AddAttributeError(path.Root("order_by"), "Deployment Order Needs a Finished Filter",
+			fmt.Sprintf("Only finished deployments have a finish time, so GitLab orders by it only when the list is limited to them: "+
+				"`order_by = \"finished_at\"` requires `finished_after` or `finished_before`, or `status` set to %s, but neither is set "+
+				"(%s). Add one of them, or order by another field.", enumMarkdown(finishedStatuses), statusText))
+	}
+	if len(finished) > 0 && status != gitlabapi.StatusSuccess {
+		diags.AddAttributeError(path.Root("status"), "Deployment Filter Needs Success Status",
+			fmt.Sprintf("GitLab filters on the finish time only together with the success status: %s requires `status = \"success\"`, but %s. "+
+				"Set `status = \"success\"`.", codeList(finished), statusText))
+	}
+	return diags
+}
+
+// setNames returns the names of the values that are set, in name order.
+func setNames(values map[string]types.String) []string {
+	var names []string
+	for _, name := range []string{"updated_after", "updated_before", "finished_after", "finished_before"} {
+		if v, ok := values[name]; ok && !v.IsNull() {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// codeList renders names as "`a`" or "`a` and `b`".
+func codeList(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = "`" + n + "`"
+	}
+	return strings.Join(quoted, " and ")
+}
+
+// rfc3339StringValidator accepts RFC 3339 date-times such as 2026-01-31T00:00:00Z.
+type rfc3339StringValidator struct{}
+
+func (rfc3339StringValidator) Description(context.Context) string {
+	return "value must be an RFC 3339 date-time such as 2026-01-31T00:00:00Z"
+}
+
+func (v rfc3339StringValidator) MarkdownDescription(ctx context.Context) string {
+	return "value must be an RFC 3339 date-time such as `2026-01-31T00:00:00Z`"
+}
+
+func (rfc3339StringValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := parseRFC3339(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Date-Time", rfc3339Detail(req.Path.String(), req.ConfigValue.ValueString()))
+	}
+}
+
+func parseRFC3339(s string) (time.Time, error) {
+	return time.Parse(time.RFC3339, s)
+}
+
+func rfc3339Detail(name, value string) string {
+	return fmt.Sprintf("`%s` is %q, which is not an RFC 3339 date-time. Write a date, a time and a UTC offset, "+
+		"for example \"2026-01-31T00:00:00Z\" or \"2026-01-31T09:30:00+01:00\".", name, value)
+}

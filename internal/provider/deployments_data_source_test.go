@@ -1,0 +1,600 @@
+package provider
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
+)
+
+func TestCheckFilterPairing(t *testing.T) {
+	t.Parallel()
+	const at = "2026-01-01T00:00:00Z"
+	type want struct {
+		attr     string // attribute the diagnostic names
+		contains string // part of its detail
+	}
+	cases := []struct {
+		name   string
+		config deploymentsDataSourceModel
+		want   []want
+	}{
+		{name: "no filter", config: deploymentsDataSourceModel{}},
+		{name: "order by updated_at alone", config: deploymentsDataSourceModel{OrderBy: tfString("updated_at")}},
+		{name: "order by finished_at with failed", config: deploymentsDataSourceModel{OrderBy: tfString("finished_at"), Status: tfString("failed")}},
+		{name: "order by finished_at with canceled", config: deploymentsDataSourceModel{OrderBy: tfString("finished_at"), Status: tfString("canceled")}},
+		{name: "updated filters with their order", config: deploymentsDataSourceModel{
+			UpdatedAfter: tfString(at), UpdatedBefore: tfString(at), OrderBy: tfString("updated_at"), Status: tfString("running"),
+		}},
+		{name: "finished filter with order and success", config: deploymentsDataSourceModel{
+			FinishedBefore: tfString(at), OrderBy: tfString("finished_at"), Status: tfString("success"),
+		}},
+		{
+			name:   "rule 1: updated and finished",
+			config: deploymentsDataSourceModel{UpdatedAfter: tfString(at), FinishedBefore: tfString(at), OrderBy: tfString("updated_at")},
+			want:   []want{{"finished_before", "Keep either `updated_after`/`updated_before` or `finished_after`/`finished_before`"}},
+		},
+		{
+			name:   "rule 1 is reported alone",
+			config: deploymentsDataSourceModel{UpdatedBefore: tfString(at), FinishedAfter: tfString(at)},
+			want:   []want{{"finished_after", "sets `updated_before` and `finished_after`"}},
+		},
+		{
+			name:   "rule 2: updated filter with the default order",
+			config: deploymentsDataSourceModel{UpdatedAfter: tfString(at)},
+			want:   []want{{"order_by", "`updated_after` requires `order_by = \"updated_at\"`, but `order_by` is not set, so GitLab orders by `id`"}},
+		},
+		{
+			name:   "rule 2: updated filter with another order",
+			config: deploymentsDataSourceModel{UpdatedAfter: tfString(at), UpdatedBefore: tfString(at), OrderBy: tfString("created_at")},
+			want:   []want{{"order_by", "`updated_after` and `updated_before` requires `order_by = \"updated_at\"`, but `order_by` is \"created_at\""}},
+		},
+		{
+			name:   "rules 3 and 5: finished filter alone",
+			config: deploymentsDataSourceModel{FinishedAfter: tfString(at)},
+			want: []want{
+				{"order_by", "`finished_after` requires `order_by = \"finished_at\"`"},
+				{"status", "`finished_after` requires `status = \"success\"`, but `status` is not set"},
+			},
+		},
+		{
+			name:   "rule 3: finished filter with success, default order",
+			config: deploymentsDataSourceModel{FinishedAfter: tfString(at), Status: tfString("success")},
+			want:   []want{{"order_by", "Set `order_by = \"finished_at\"`"}},
+		},
+		{
+			name:   "rule 4: order by finished_at alone",
+			config: deploymentsDataSourceModel{OrderBy: tfString("finished_at")},
+			want:   []want{{"order_by", "`status` set to `success`, `failed` or `canceled`, but neither is set (`status` is not set)"}},
+		},
+		{
+			name:   "rule 4: order by finished_at with an unfinished status",
+			config: deploymentsDataSourceModel{OrderBy: tfString("finished_at"), Status: tfString("running")},
+			want:   []want{{"order_by", "(`status` is \"running\")"}},
+		},
+		{
+			name:   "rule 5: finished filter and order with failed",
+			config: deploymentsDataSourceModel{FinishedBefore: tfString(at), OrderBy: tfString("finished_at"), Status: tfString("failed")},
+			want:   []want{{"status", "requires `status = \"success\"`, but `status` is \"failed\""}},
+		},
+		{
+			name:   "unknown status is left to apply",
+			config: deploymentsDataSourceModel{FinishedAfter: tfString(at), OrderBy: tfString("finished_at"), Status: types.StringUnknown()},
+		},
+		{
+			name:   "unknown filter is left to apply",
+			config: deploymentsDataSourceModel{UpdatedAfter: types.StringUnknown(), FinishedAfter: tfString(at)},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			diags := checkFilterPairing(tc.config)
+			if len(diags) != len(tc.want) {
+				t.Fatalf("got %d diagnostics, want %d: %v", len(diags), len(tc.want), diags)
+			}
+			for i, w := range tc.want {
+				d, ok := diags[i].(interface{ Path() path.Path })
+				if !ok || !d.Path().Equal(path.Root(w.attr)) {
+					t.Errorf("diagnostic %d does not name %s: %v", i, w.attr, diags[i])
+				}
+				if !strings.Contains(diags[i].Detail(), w.contains) {
+					t.Errorf("diagnostic %d detail %q does not contain %q", i, diags[i].Detail(), w.contains)
+				}
+			}
+		})
+	}
+}
+
+func TestListOptions(t *testing.T) {
+	t.Parallel()
+	config := deploymentsDataSourceModel{
+		Project: tfString("acme/app"), Environment: tfString("production"), Status: tfString("success"), OrderBy: tfString("finished_at"),
+		Sort: tfString("desc"), FinishedAfter: tfString("2026-01-31T09:30:00.250+01:00"), MaxResults: types.Int64Value(5),
+	}
+	opts, diags := listOptions(config)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	if opts.Environment != "production" || opts.Status != "success" || opts.OrderBy != "finished_at" || opts.Sort != "desc" || opts.MaxResults != 5 {
+		t.Errorf("options = %+v", opts)
+	}
+	if opts.FinishedAfter == nil || opts.FinishedAfter.UTC().Format("2006-01-02T15:04:05.000Z07:00") != "2026-01-31T08:30:00.250Z" {
+		t.Errorf("finished_after = %v, want 2026-01-31T08:30:00.250Z with its fraction kept", opts.FinishedAfter)
+	}
+	if opts.UpdatedAfter != nil || opts.UpdatedBefore != nil || opts.FinishedBefore != nil {
+		t.Errorf("unset filters were set: %+v", opts)
+	}
+}
+
+func TestRFC3339StringValidator(t *testing.T) {
+	t.Parallel()
+	for value, ok := range map[string]bool{
+		"2026-01-31T00:00:00Z":          true,
+		"2026-01-31T09:30:00.123+01:00": true,
+		"2026-01-31":                    false,
+		"2026-01-31 00:00:00Z":          false,
+		"2026-01-31T00:00:00":           false,
+		"yesterday":                     false,
+	} {
+		resp := &validator.StringResponse{}
+		rfc3339StringValidator{}.ValidateString(context.Background(), validator.StringRequest{
+			Path: path.Root("updated_after"), ConfigValue: types.StringValue(value),
+		}, resp)
+		if resp.Diagnostics.HasError() == ok {
+			t.Errorf("%q: errors = %v, want ok = %v", value, resp.Diagnostics, ok)
+			continue
+		}
+		if !ok && !strings.Contains(resp.Diagnostics[0].Detail(), "`updated_after` is \""+value+"\"") {
+			t.Errorf("%q: detail %q does not name the attribute and value", value, resp.Diagnostics[0].Detail())
+		}
+	}
+}
+
+func TestEnumMarkdown(t *testing.T) {
+	t.Parallel()
+	if got := enumMarkdown(listSorts); got != "`asc` or `desc`" {
+		t.Errorf("enumMarkdown(listSorts) = %q", got)
+	}
+	if got := enumMarkdown(finishedStatuses); got != "`success`, `failed` or `canceled`" {
+		t.Errorf("enumMarkdown(finishedStatuses) = %q", got)
+	}
+}
+
+func tfString(v string) types.String { return types.StringValue(v) }
+
+// historyEntry is one deployment of the seeded history, as the tests expect GitLab to hold it.
+type historyEntry struct {
+	id               int64
+	env, status, ref string
+	user             string
+	job              string // CI job name; "" for an API-created deployment
+	created, updated time.Time
+	finished         *time.Time
+}
+
+var historyBase = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// history is 300 deployments of acme/app (ids 1–300, the seed's order) over three environments
+// and every status. Creation follows the id; updates and finishes follow the permutation
+// 7·i mod 300 (two hours apart, from 2026-01-26), so ordering by them differs from ordering by
+// id, and "finished in January" cuts the history in two. Every update time carries 250 ms, so
+// a filter that lost its fractional seconds would show.
+func history() []historyEntry {
+	envs := []string{"production", "staging", "review/login"}
+	statuses := []string{"success", "success", "failed", "success", "canceled", "running", "created", "blocked", "skipped", "success"}
+	entries := make([]historyEntry, 300)
+	for i := range entries {
+		status := statuses[i%len(statuses)]
+		at := historyBase.Add(600*time.Hour + time.Duration((7*i)%300)*2*time.Hour)
+		e := historyEntry{
+			id:      int64(i + 1),
+			env:     envs[i%len(envs)],
+			status:  status,
+			ref:     "main",
+			user:    []string{"mae", "dev"}[i%2],
+			created: historyBase.Add(time.Duration(i) * time.Hour),
+			updated: at.Add(250 * time.Millisecond),
+		}
+		if i%4 == 0 {
+			e.job = "deploy-" + strings.ReplaceAll(e.env, "/", "-")
+		}
+		if slices.Contains(finishedStatuses, status) {
+			finished := at
+			e.finished = &finished
+			e.updated = at.Add(5*time.Minute + 250*time.Millisecond)
+		}
+		entries[i] = e
+	}
+	return entries
+}
+
+// historySeed is testdata/basic.json's users with acme/app holding history() only.
+func historySeed(t *testing.T) *fakegitlab.Seed {
+	t.Helper()
+	seed := loadSeed(t, "basic.json")
+	app := fakegitlab.SeedProject{
+		ID: 1, PathWithNamespace: "acme/app",
+		Members: []fakegitlab.SeedMember{
+			{Username: "mae", AccessLevel: 40}, {Username: "dev", AccessLevel: 30}, {Username: "rita", AccessLevel: 20},
+		},
+		Branches: map[string]string{"main": shaMain},
+	}
+	for _, e := range history() {
+		d := fakegitlab.SeedDeployment{
+			Environment: e.env, Ref: e.ref, SHA: shaMain, Status: e.status, User: e.user,
+			CreatedAt: fakegitlab.At(e.created), UpdatedAt: fakegitlab.At(e.updated),
+			FinishedAt: fakegitlab.SeedTime{Null: true},
+		}
+		if e.finished != nil {
+			d.FinishedAt = fakegitlab.At(*e.finished)
+		}
+		if e.job != "" {
+			d.CIJob = &fakegitlab.SeedCIJob{Name: e.job, Stage: "deploy"}
+		}
+		app.Deployments = append(app.Deployments, d)
+	}
+	seed.JobTokens = nil
+	seed.Projects = []fakegitlab.SeedProject{app}
+	return seed
+}
+
+// expectIDs lists the ids of the history entries that keep accepts, ordered by less (ties by
+// id) in the given direction, as GitLab orders them; at most limit of them when limit > 0.
+func expectIDs(keep func(historyEntry) bool, less func(a, b historyEntry) int, desc bool, limit int) []int64 {
+	var list []historyEntry
+	for _, e := range history() {
+		if keep(e) {
+			list = append(list, e)
+		}
+	}
+	slices.SortStableFunc(list, func(a, b historyEntry) int {
+		r := cmp.Or(less(a, b), cmp.Compare(a.id, b.id))
+		if desc {
+			return -r
+		}
+		return r
+	})
+	if limit > 0 && len(list) > limit {
+		list = list[:limit]
+	}
+	ids := make([]int64, len(list))
+	for i, e := range list {
+		ids[i] = e.id
+	}
+	return ids
+}
+
+func byID(a, b historyEntry) int      { return 0 }
+func byUpdated(a, b historyEntry) int { return a.updated.Compare(b.updated) }
+func byFinished(a, b historyEntry) int {
+	switch {
+	case a.finished == nil || b.finished == nil:
+		return 0 // the filters these tests use list finished deployments only
+	}
+	return a.finished.Compare(*b.finished)
+}
+
+// deploymentIDsAre checks that a gitlabdeploy_deployments data source listed exactly ids, in order.
+func deploymentIDsAre(address string, ids []int64) statecheck.StateCheck {
+	checks := make([]knownvalue.Check, len(ids))
+	for i, id := range ids {
+		checks[i] = knownvalue.ObjectPartial(map[string]knownvalue.Check{"deployment_id": knownvalue.Int64Exact(id)})
+	}
+	return statecheck.ExpectKnownValue(address, tfjsonpath.New("deployments"), knownvalue.ListExact(checks))
+}
+
+// pageRecorder remembers, per query (without page), the highest page the provider asked for.
+type pageRecorder struct {
+	mu       sync.Mutex
+	maxPages map[string]int
+}
+
+func (r *pageRecorder) fault(req *http.Request) fakegitlab.Fault {
+	q := req.URL.Query()
+	page, _ := strconv.Atoi(q.Get("page"))
+	q.Del("page")
+	key := req.URL.Path + "?" + q.Encode()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.maxPages[key] = max(r.maxPages[key], page)
+	return fakegitlab.FaultNone
+}
+
+// maxPage is the highest page asked for with exactly query (keys sorted, page left out).
+func (r *pageRecorder) maxPage(query string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	found := 0
+	for key, page := range r.maxPages {
+		if _, q, _ := strings.Cut(key, "?"); q == query {
+			found = max(found, page)
+		}
+	}
+	return found
+}
+
+func TestAccDeploymentsDataSource_filtersAndOrder(t *testing.T) {
+	recorder := &pageRecorder{maxPages: map[string]int{}}
+	fake := fakegitlab.NewTestServer(t, historySeed(t), fakegitlab.Options{Fault: recorder.fault})
+	in := func(env string) func(historyEntry) bool { return func(e historyEntry) bool { return e.env == env } }
+	jan := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	feb := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	// Deployment 2 (staging, success, permutation slot 7) was updated at 614 h 5 min 0.25 s;
+	// a floor half a second later excludes it only if the filter keeps its fraction.
+	updatedFloor := historyBase.Add(614*time.Hour + 5*time.Minute + 500*time.Millisecond)
+	updatedCeiling := historyBase.Add(600*time.Hour + 40*2*time.Hour)
+
+	inUpdatedWindow := func(floor time.Time) func(historyEntry) bool {
+		return func(e historyEntry) bool {
+			return e.env == "staging" && !e.updated.Before(floor) && !e.updated.After(updatedCeiling)
+		}
+	}
+	if slices.Equal(expectIDs(inUpdatedWindow(updatedFloor), byUpdated, false, 0),
+		expectIDs(inUpdatedWindow(updatedFloor.Truncate(time.Second)), byUpdated, false, 0)) {
+		t.Fatal("the updated_at window does not depend on fractional seconds")
+	}
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(fake.URL(), tokenReporter) + fmt.Sprintf(`
+data "gitlabdeploy_deployments" "all" {
+  project = %[1]q
+}
+
+data "gitlabdeploy_deployments" "production_newest_first" {
+  project     = %[1]q
+  environment = "production"
+  sort        = "desc"
+}
+
+data "gitlabdeploy_deployments" "blocked" {
+  project = %[1]q
+  status  = "blocked"
+}
+
+data "gitlabdeploy_deployments" "staging_updated_window" {
+  project        = %[1]q
+  environment    = "staging"
+  order_by       = "updated_at"
+  updated_after  = %[2]q
+  updated_before = %[3]q
+}
+
+data "gitlabdeploy_deployments" "production_finished_in_january" {
+  project         = %[1]q
+  environment     = "production"
+  status          = "success"
+  order_by        = "finished_at"
+  sort            = "desc"
+  finished_after  = %[4]q
+  finished_before = %[5]q
+}
+
+data "gitlabdeploy_deployments" "failed_by_finish" {
+  project  = %[1]q
+  status   = "failed"
+  order_by = "finished_at"
+}
+
+data "gitlabdeploy_deployments" "newest_150" {
+  project     = %[1]q
+  order_by    = "iid"
+  sort        = "desc"
+  max_results = 150
+}
+
+data "gitlabdeploy_deployments" "by_created" {
+  project     = %[1]q
+  environment = "review/login"
+  order_by    = "created_at"
+  sort        = "desc"
+  max_results = 5
+}
+
+data "gitlabdeploy_deployments" "no_such_environment" {
+  project     = %[1]q
+  environment = "nowhere"
+}
+`, "acme/app", updatedFloor.Format(time.RFC3339Nano), updatedCeiling.Format(time.RFC3339),
+				jan.Format(time.RFC3339), feb.Format(time.RFC3339)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				deploymentIDsAre("data.gitlabdeploy_deployments.all",
+					expectIDs(func(historyEntry) bool { return true }, byID, false, 0)),
+				deploymentIDsAre("data.gitlabdeploy_deployments.production_newest_first",
+					expectIDs(in("production"), byID, true, 0)),
+				deploymentIDsAre("data.gitlabdeploy_deployments.blocked",
+					expectIDs(func(e historyEntry) bool { return e.status == "blocked" }, byID, false, 0)),
+				deploymentIDsAre("data.gitlabdeploy_deployments.staging_updated_window",
+					expectIDs(inUpdatedWindow(updatedFloor), byUpdated, false, 0)),
+				deploymentIDsAre("data.gitlabdeploy_deployments.production_finished_in_january",
+					expectIDs(func(e historyEntry) bool {
+						return e.env == "production" && e.status == "success" && !e.finished.Before(jan) && e.finished.Before(feb)
+					}, byFinished, true, 0)),
+				deploymentIDsAre("data.gitlabdeploy_deployments.failed_by_finish",
+					expectIDs(func(e historyEntry) bool { return e.status == "failed" }, byFinished, false, 0)),
+				deploymentIDsAre("data.gitlabdeploy_deployments.newest_150",
+					expectIDs(func(historyEntry) bool { return true }, byID, true, 150)),
+				deploymentIDsAre("data.gitlabdeploy_deployments.by_created",
+					expectIDs(in("review/login"), byID, true, 5)),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployments.no_such_environment",
+					tfjsonpath.New("deployments"), knownvalue.ListExact([]knownvalue.Check{})),
+				// Deployment 1: production, success, CI job, by mae. Deployment 2: staging, API, by dev.
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployments.all", tfjsonpath.New("deployments").AtSliceIndex(0),
+					knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"deployment_id": knownvalue.Int64Exact(1),
+						"iid":           knownvalue.Int64Exact(1),
+						"ref":           knownvalue.StringExact("main"),
+						"sha":           knownvalue.StringExact(shaMain),
+						"status":        knownvalue.StringExact("success"),
+						"environment":   knownvalue.StringExact("production"),
+						"created_at":    knownvalue.StringExact("2026-01-01T00:00:00Z"),
+						"updated_at":    knownvalue.StringExact("2026-01-26T00:05:00.25Z"),
+						"user": knownvalue.ObjectExact(map[string]knownvalue.Check{
+							"id": knownvalue.Int64Exact(2), "username": knownvalue.StringExact("mae"), "name": knownvalue.StringExact("Mae Maintainer"),
+						}),
+						"deployable": knownvalue.ObjectPartial(map[string]knownvalue.Check{
+							"name": knownvalue.StringExact("deploy-production"), "status": knownvalue.StringExact("success"),
+						}),
+					})),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployments.all", tfjsonpath.New("deployments").AtSliceIndex(1),
+					knownvalue.ObjectPartial(map[string]knownvalue.Check{
+						"environment": knownvalue.StringExact("staging"),
+						"user":        knownvalue.ObjectPartial(map[string]knownvalue.Check{"username": knownvalue.StringExact("dev")}),
+						"deployable":  knownvalue.Null(),
+					})),
+			},
+		}},
+	})
+
+	// 300 deployments are three pages of 100; max_results = 150 needs only two.
+	if got := recorder.maxPage("per_page=100"); got != 3 {
+		t.Errorf("listing everything read up to page %d, want 3", got)
+	}
+	if got := recorder.maxPage("order_by=iid&per_page=100&sort=desc"); got != 2 {
+		t.Errorf("max_results = 150 read up to page %d, want 2", got)
+	}
+}
+
+// Every refusal comes at plan time, before any request: no user meets GitLab's 400.
+func TestAccDeploymentsDataSource_planTimeRefusals(t *testing.T) {
+	fake := startFake(t, "basic.json")
+	config := func(arguments string) string {
+		return providerBlock(fake.URL(), tokenReporter) + fmt.Sprintf(`
+data "gitlabdeploy_deployments" "test" {
+  project = "acme/app"
+%s
+}
+`, arguments)
+	}
+	steps := []struct{ arguments, want string }{
+		{`  updated_after = "2026-01-01T00:00:00Z"
+  finished_after = "2026-01-01T00:00:00Z"
+  order_by = "updated_at"`, "GitLab cannot filter on the update time and the finish time at once"},
+		{`  updated_after = "2026-01-01T00:00:00Z"`, "`updated_after` requires `order_by = \"updated_at\"`, but `order_by` is not set"},
+		{`  finished_before = "2026-01-01T00:00:00Z"
+  status = "success"
+  order_by = "created_at"`, "`finished_before` requires `order_by = \"finished_at\"`, but `order_by` is \"created_at\""},
+		{`  order_by = "finished_at"`, "`order_by = \"finished_at\"` requires `finished_after` or `finished_before`"},
+		{`  order_by = "finished_at"
+  finished_after = "2026-01-01T00:00:00Z"
+  status = "failed"`, "requires `status = \"success\"`, but `status` is \"failed\""},
+		{`  updated_before = "2026-01-01"
+  order_by = "updated_at"`, "`updated_before` is \"2026-01-01\", which is not an RFC 3339 date-time"},
+		{`  status = "done"`, "Attribute status value must be one of"},
+		{`  sort = "down"`, "Attribute sort value must be one of"},
+		{`  order_by = "ref"`, "Attribute order_by value must be one of"},
+		{`  max_results = 0`, "Attribute max_results value must be at least 1"},
+		{`  environment = ""`, "Attribute environment string length must be at least 1"},
+	}
+	testSteps := make([]resource.TestStep, len(steps))
+	for i, step := range steps {
+		testSteps[i] = resource.TestStep{Config: config(step.arguments), ExpectError: phrase(step.want)}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    testSteps,
+	})
+	if stats := fake.Stats(); stats.Total != 0 {
+		t.Errorf("refused configurations sent %d requests to GitLab: %v", stats.Total, stats.ByRoute)
+	}
+}
+
+// A value known only at apply is checked when the data source is read.
+func TestAccDeploymentsDataSource_pairingCheckedAtApply(t *testing.T) {
+	fake := startFake(t, "basic.json")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(fake.URL(), tokenReporter) + `
+resource "terraform_data" "status" {
+  input = "running"
+}
+
+data "gitlabdeploy_deployments" "test" {
+  project        = "acme/app"
+  order_by       = "finished_at"
+  finished_after = "2026-01-01T00:00:00Z"
+  status         = terraform_data.status.output
+}
+`,
+			ExpectError: phrase("requires `status = \"success\"`, but `status` is \"running\""),
+		}},
+	})
+	if got := fake.Stats().ByRoute["GET /api/v4/projects/:id/deployments"]; got != 0 {
+		t.Errorf("the refused list was sent to GitLab %d times", got)
+	}
+}
+
+func TestAccDeploymentsDataSource_unknownProject(t *testing.T) {
+	fake := startFake(t, "basic.json")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: providerBlock(fake.URL(), tokenReporter) + `
+data "gitlabdeploy_deployments" "test" {
+  project = "acme/nope"
+}
+`,
+				ExpectError: phrase("Unable to List Deployments", `project "acme/nope"`, "404", `Check "project"`),
+			},
+			{
+				// rita is no member of acme/tools: GitLab hides the project from her.
+				Config: providerBlock(fake.URL(), tokenReporter) + `
+data "gitlabdeploy_deployments" "test" {
+  project = "acme/tools"
+}
+`,
+				ExpectError: phrase("Unable to List Deployments", `project "acme/tools"`, "404"),
+			},
+		},
+	})
+}
+
+func TestAccDeploymentsDataSource_empty(t *testing.T) {
+	fake := startFake(t, "basic.json")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			// acme/tools has no deployment.
+			Config: providerBlock(fake.URL(), tokenMaintainer) + `
+data "gitlabdeploy_deployments" "test" {
+  project = "acme/tools"
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployments.test", tfjsonpath.New("deployments"),
+					knownvalue.ListExact([]knownvalue.Check{})),
+			},
+		}},
+	})
+}
+
+// phrase matches the parts, in order, in a Terraform diagnostic, which may be wrapped at any
+// space.
+func phrase(parts ...string) *regexp.Regexp {
+	quoted := make([]string, len(parts))
+	for i, part := range parts {
+		quoted[i] = strings.ReplaceAll(regexp.QuoteMeta(part), " ", `\s+`)
+	}
+	return regexp.MustCompile("(?s)" + strings.Join(quoted, ".*"))
+}
