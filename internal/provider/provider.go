@@ -179,6 +179,7 @@ func (p *gitlabDeployProvider) Configure(ctx context.Context, req provider.Confi
 func (p *gitlabDeployProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewDeploymentResource,
+		NewDeploymentApprovalResource,
 	}
 }
 

@@ -1,0 +1,182 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
+)
+
+// approvalHeartbeat is how often the gate logs that it is still waiting when nothing changed.
+const approvalHeartbeat = time.Minute
+
+// approvalGate holds an apply until every approval rule of a deployment's environment is
+// satisfied.
+type approvalGate struct {
+	client   *gitlabapi.Client
+	interval time.Duration
+}
+
+// errApprovalRejected and errApprovalTimedOut tell why a gate did not open.
+var (
+	errApprovalRejected = errors.New("deployment rejected")
+	errApprovalTimedOut = errors.New("approval wait timed out")
+)
+
+// gateError is a gate that did not open: a rejection (Rejection set) or the time limit.
+type gateError struct {
+	kind      error
+	Rejection *gitlabapi.Approval
+	Pending   int64
+	Waited    time.Duration
+}
+
+func (e *gateError) Error() string {
+	if e.Rejection != nil {
+		return fmt.Sprintf("rejected by %s", approverName(e.Rejection))
+	}
+	return fmt.Sprintf("%d approvals still pending after %s", e.Pending, e.Waited.Round(time.Second))
+}
+
+func (e *gateError) Unwrap() error { return e.kind }
+
+// wait polls the deployment until it no longer waits for approvals, an approver rejects it or
+// timeout passes. d is the deployment as last read, so a deployment that needs no approval costs
+// no request. It returns the deployment as GitLab last showed it, and changes nothing in GitLab.
+func (g approvalGate) wait(ctx context.Context, project string, d *gitlabapi.Deployment, timeout time.Duration) (*gitlabapi.Deployment, error) {
+	start := time.Now()
+	deadline := start.Add(timeout)
+	logged, lastLog := int64(-1), start
+	for {
+		if r := rejection(d); r != nil {
+			return d, &gateError{kind: errApprovalRejected, Rejection: r, Pending: d.PendingApprovalCount}
+		}
+		if d.PendingApprovalCount == 0 {
+			if logged >= 0 {
+				tflog.Info(ctx, "deployment approved; continuing", map[string]any{
+					"deployment_id": d.ID, "waited": time.Since(start).Round(time.Second).String(),
+				})
+			}
+			return d, nil
+		}
+		now := time.Now()
+		if d.PendingApprovalCount != logged || now.Sub(lastLog) >= approvalHeartbeat {
+			tflog.Info(ctx, "waiting for deployment approvals", map[string]any{
+				"deployment_id": d.ID, "environment": d.Environment.Name,
+				"pending_approval_count": d.PendingApprovalCount, "approved_by": approvedBy(d),
+				"time_left": deadline.Sub(now).Round(time.Second).String(),
+			})
+			logged, lastLog = d.PendingApprovalCount, now
+		}
+		if !now.Before(deadline) {
+			return d, &gateError{kind: errApprovalTimedOut, Pending: d.PendingApprovalCount, Waited: now.Sub(start)}
+		}
+		timer := time.NewTimer(min(g.interval, deadline.Sub(now)))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return d, ctx.Err()
+		case <-timer.C:
+		}
+		next, err := g.client.GetDeployment(ctx, project, d.ID)
+		if err != nil {
+			return d, err
+		}
+		d = next
+	}
+}
+
+// hold runs the gate for a deployment resource. When an approver rejects the deployment it is
+// marked failed, when time runs out canceled, so that GitLab's environment history shows it
+// did not go ahead. It returns the deployment as GitLab has it at the end, also on failure, for
+// the caller to keep in state.
+func (g approvalGate) hold(ctx context.Context, project string, d *gitlabapi.Deployment, timeout time.Duration) (*gitlabapi.Deployment, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	subject := deploymentSubject(project, d.ID)
+	d, err := g.wait(ctx, project, d, timeout)
+	var ge *gateError
+	switch {
+	case err == nil:
+		return d, nil
+	case !errors.As(err, &ge):
+		addGitLabError(&diags, "Unable to Wait for Deployment Approval", subject, err)
+		return d, diags
+	}
+
+	mark, summary := gitlabapi.StatusCanceled, "Deployment Approval Timed Out"
+	detail := fmt.Sprintf("%s still waits for %d approval(s) after %s, the limit set by the resource's "+
+		"\"timeouts\" block.", capitalize(subject), ge.Pending, ge.Waited.Round(time.Second))
+	if ge.Rejection != nil {
+		mark, summary = gitlabapi.StatusFailed, "Deployment Rejected"
+		detail = fmt.Sprintf("%s was rejected by %s", capitalize(subject), approverName(ge.Rejection))
+		if c := derefString(ge.Rejection.Comment); c != "" {
+			detail += fmt.Sprintf(", who commented: %q.", c)
+		} else {
+			detail += " without a comment."
+		}
+	}
+
+	switch {
+	case d.Status == mark:
+		detail += fmt.Sprintf(" GitLab marked it %s.", mark)
+	case d.CreatedByCI():
+		detail += fmt.Sprintf(" It was created by a GitLab CI job, which GitLab does not let the API change; it stays %s.", d.Status)
+	default:
+		if _, ok := gitlabapi.TransitionAllowed(d.Status, mark); !ok {
+			detail += fmt.Sprintf(" It stays %s.", d.Status)
+			break
+		}
+		marked, markErr := g.client.UpdateDeploymentStatus(ctx, project, d.ID, mark)
+		if markErr != nil {
+			detail += fmt.Sprintf(" Marking it %s failed too (%v); it stays %s in GitLab.", mark, markErr, d.Status)
+			break
+		}
+		d = marked
+		detail += fmt.Sprintf(" It has been marked %s.", mark)
+	}
+	detail += "\n\nThe state keeps the deployment as GitLab has it; the next apply records a new deployment."
+	if ge.Rejection == nil {
+		detail += " To wait longer, raise the timeout in the resource's \"timeouts\" block."
+	}
+	diags.AddError(summary, detail)
+	return d, diags
+}
+
+// rejection returns the first rejection of the deployment, or nil.
+func rejection(d *gitlabapi.Deployment) *gitlabapi.Approval {
+	for i := range d.Approvals {
+		if d.Approvals[i].Status == gitlabapi.ApprovalRejected {
+			return &d.Approvals[i]
+		}
+	}
+	return nil
+}
+
+func approvedBy(d *gitlabapi.Deployment) []string {
+	names := []string{}
+	for _, a := range d.Approvals {
+		if a.Status == gitlabapi.ApprovalApproved {
+			names = append(names, a.User.Username)
+		}
+	}
+	return names
+}
+
+func approverName(a *gitlabapi.Approval) string {
+	if a.User.Name == "" {
+		return a.User.Username
+	}
+	return fmt.Sprintf("%s (%s)", a.User.Username, a.User.Name)
+}
+
+func derefString(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,497 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*deploymentApprovalResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*deploymentApprovalResource)(nil)
+	_ resource.ResourceWithImportState = (*deploymentApprovalResource)(nil)
+)
+
+// approvalStatuses are the decisions an approver can make.
+var approvalStatuses = []string{gitlabapi.ApprovalApproved, gitlabapi.ApprovalRejected}
+
+// approvalImportIDFormat is the import id of a decision, as error messages and docs state it.
+const approvalImportIDFormat = "<project>:<deployment_id>[:<user_id>[:<rule_id>]]"
+
+// maxCommentLength is GitLab's limit on a decision's comment, in characters.
+const maxCommentLength = 255
+
+type deploymentApprovalResource struct {
+	client *gitlabapi.Client
+}
+
+type deploymentApprovalResourceModel struct {
+	ID                   types.String `tfsdk:"id"`
+	Project              types.String `tfsdk:"project"`
+	DeploymentID         types.Int64  `tfsdk:"deployment_id"`
+	Status               types.String `tfsdk:"status"`
+	Comment              types.String `tfsdk:"comment"`
+	RepresentedAs        types.String `tfsdk:"represented_as"`
+	UserID               types.Int64  `tfsdk:"user_id"`
+	Username             types.String `tfsdk:"username"`
+	CreatedAt            types.String `tfsdk:"created_at"`
+	RuleID               types.Int64  `tfsdk:"rule_id"`
+	RuleName             types.String `tfsdk:"rule_name"`
+	PendingApprovalCount types.Int64  `tfsdk:"pending_approval_count"`
+}
+
+// NewDeploymentApprovalResource returns the gitlabdeploy_deployment_approval resource.
+func NewDeploymentApprovalResource() resource.Resource {
+	return &deploymentApprovalResource{}
+}
+
+func (r *deploymentApprovalResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_deployment_approval"
+}
+
+func (r *deploymentApprovalResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Approves or rejects, as the provider's user, a deployment waiting on the approval rules " +
+			"of a protected environment (GitLab Premium). Changing `status` changes the decision in place while the " +
+			"deployment still waits for approvals; once every rule is satisfied GitLab refuses any decision, and the " +
+			"plan says so. GitLab keeps the first comment of an unchanged decision, so changing only `comment` is " +
+			"refused at plan time. GitLab cannot withdraw a decision: destroying the resource only removes it from " +
+			"the state. On a deployment created by GitLab CI, a rejection fails the deployment. " +
+			"Import with `" + approvalImportIDFormat + "`; without `user_id` it imports the provider user's decision.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`<project>:<deployment_id>:<user_id>`, followed by `:<rule_id>` when " +
+					"`represented_as` is set, with the project as configured.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"project": schema.StringAttribute{
+				MarkdownDescription: "Numeric id or full path (for example `acme/app`) of the project. Changing it " +
+					"records a new decision.",
+				Required:      true,
+				Validators:    []validator.String{projectValidator{}},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"deployment_id": schema.Int64Attribute{
+				MarkdownDescription: "GitLab's global id of the deployment (not its `iid`), for example " +
+					"`gitlabdeploy_deployment.production.deployment_id`. Changing it records a new decision.",
+				Required:      true,
+				Validators:    []validator.Int64{int64validator.AtLeast(1)},
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+			},
+			"status": schema.StringAttribute{
+				MarkdownDescription: "The decision: " + enumMarkdown(approvalStatuses) + ". Changing it changes " +
+					"the decision in place (GitLab replaces status and comment) while the deployment still waits " +
+					"for approvals.",
+				Required:   true,
+				Validators: []validator.String{stringvalidator.OneOf(approvalStatuses...)},
+			},
+			"comment": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Comment recorded with the decision, 1 to %d characters. GitLab keeps "+
+					"the first comment of a decision whose status does not change, so it can only change together "+
+					"with `status`.", maxCommentLength),
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.UTF8LengthBetween(1, maxCommentLength)},
+			},
+			"represented_as": schema.StringAttribute{
+				MarkdownDescription: "Which approval rule the decision counts for, when the user matches several: " +
+					"GitLab picks the first rule the user matches whose name (the user's name, the group's name, " +
+					"`Maintainers` or `Developers + Maintainers`) contains this text, case-sensitively. Without it, " +
+					"the decision counts for the user's first matching rule. A user decides once per rule. " +
+					"Changing it records a new decision.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(
+					func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+						// An imported decision has no represented_as yet: setting it only records
+						// which rule the decision counts for (ModifyPlan checks that it does).
+						resp.RequiresReplace = !req.StateValue.IsNull()
+					},
+					"Changing represented_as records a new decision.",
+					"Changing `represented_as` records a new decision.",
+				)},
+			},
+			"user_id": schema.Int64Attribute{
+				MarkdownDescription: "Id of the user who decided: the provider's user, as GitLab's answer names it.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"username": schema.StringAttribute{
+				MarkdownDescription: "Username of the user who decided.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"created_at": schema.StringAttribute{
+				MarkdownDescription: "When GitLab first recorded the decision (RFC 3339); a change of status keeps it.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"rule_id": schema.Int64Attribute{
+				MarkdownDescription: "Id of the approval rule the decision counts for; null when GitLab no longer " +
+					"shows it (for example after the rule was removed).",
+				Computed:      true,
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"rule_name": schema.StringAttribute{
+				MarkdownDescription: "Name of that rule as GitLab shows it (the user's or group's name, " +
+					"`Maintainers`, `Developers + Maintainers`); null for rules without one.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"pending_approval_count": schema.Int64Attribute{
+				MarkdownDescription: "Approvals the deployment still needed, summed over its rules, right after " +
+					"this decision was recorded or last read. `0` means it no longer waits for approvals.",
+				Computed: true,
+			},
+		},
+	}
+}
+
+func (r *deploymentApprovalResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if data := configuredData(req.ProviderData, &resp.Diagnostics); data != nil {
+		r.client = data.client
+	}
+}
+
+func (r *deploymentApprovalResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan deploymentApprovalResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	project, id := plan.Project.ValueString(), plan.DeploymentID.ValueInt64()
+	dec, err := r.client.Decide(ctx, project, id, plan.options(), 0)
+	if err != nil {
+		addDecisionError(&resp.Diagnostics, "Unable to Record Deployment Decision", project, id, &plan, err)
+		return
+	}
+	if got := dec.Approval; got.Status == plan.Status.ValueString() && derefString(got.Comment) != plan.Comment.ValueString() {
+		// GitLab answered with a decision this user made earlier with the same status: it keeps
+		// that decision's comment. Nothing changed in GitLab, so nothing goes into the state.
+		resp.Diagnostics.AddAttributeError(path.Root("comment"), "Decision Already Recorded With Another Comment",
+			fmt.Sprintf("%s already %s %s on %s with comment %s, and GitLab keeps the first comment of a decision "+
+				"whose status does not change, so comment %s cannot be recorded.\n\nTo manage the recorded decision, "+
+				"set \"comment\" to %s, or import it (terraform import <address> %s:%d:%d). To record a new comment, "+
+				"change the decision's status and back.",
+				got.User.Username, got.Status, deploymentSubject(project, id), got.CreatedAt.UTC().Format(time.RFC3339),
+				commentText(got.Comment), commentText(plan.Comment.ValueStringPointer()), commentText(got.Comment),
+				project, id, got.User.ID))
+		return
+	}
+	plan.ID = types.StringValue(approvalResourceID(project, id, dec.Approval.User.ID, plan.ruleForID(dec.Rule)))
+	plan.setFromAPI(&dec.Approval, dec.Rule, dec.Deployment)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *deploymentApprovalResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state deploymentApprovalResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	project, id := state.Project.ValueString(), state.DeploymentID.ValueInt64()
+	subject := deploymentSubject(project, id)
+
+	d, err := r.client.GetDeployment(ctx, project, id)
+	if errors.Is(err, gitlabapi.ErrNotFound) {
+		// As for deployments: a 404 also comes from a wrong base_url or a token that lost
+		// access, so the decision leaves the state only once GitLab shows the project.
+		projectErr := r.client.CheckProjectReadable(ctx, project)
+		if projectErr == nil {
+			tflog.Info(ctx, "deployment deleted outside Terraform, and its decisions with it; removing the decision from the state",
+				map[string]any{"project": project, "deployment_id": id})
+			resp.State.RemoveResource(ctx)
+			return
+		}
+		resp.Diagnostics.AddError("Unable to Read Deployment Decision", fmt.Sprintf(
+			"GitLab answered 404 Not Found for %s, and project %q cannot be read either (%s).\n\n"+
+				"The provider keeps the decision in the state rather than assume the deployment was deleted: a wrong "+
+				"\"base_url\", a token that lost access to the project, or a moved project look the same. "+
+				"Check base_url and the token's access. If the project is really gone, remove the resource "+
+				"from the state with a removed block or terraform state rm.", subject, project, projectErr))
+		return
+	}
+	if err != nil {
+		addGitLabError(&resp.Diagnostics, "Unable to Read Deployment Decision", subject, err)
+		return
+	}
+	a, rule := gitlabapi.UserDecision(d, state.UserID.ValueInt64(), state.RuleID.ValueInt64())
+	if a == nil {
+		tflog.Info(ctx, "decision no longer on the deployment; removing it from the state", map[string]any{
+			"project": project, "deployment_id": id, "user_id": state.UserID.ValueInt64(),
+		})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	state.setFromAPI(a, rule, d)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *deploymentApprovalResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state deploymentApprovalResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.ID = state.ID
+	if plan.Status.Equal(state.Status) {
+		// Only represented_as was set on an imported decision: nothing to send.
+		plan.PendingApprovalCount = state.PendingApprovalCount
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	project, id := state.Project.ValueString(), state.DeploymentID.ValueInt64()
+	dec, err := r.client.Decide(ctx, project, id, plan.options(), state.UserID.ValueInt64())
+	if err != nil {
+		// The state keeps the decision as it was: GitLab refused or recorded nothing.
+		addDecisionError(&resp.Diagnostics, "Unable to Change Deployment Decision", project, id, &plan, err)
+		return
+	}
+	if dec.Approval.User.ID != state.UserID.ValueInt64() {
+		resp.Diagnostics.AddError("Decision Recorded for Another User", fmt.Sprintf(
+			"This resource holds the decision of user %s (id %d) on %s, but the provider's credentials act for %s "+
+				"(id %d), and GitLab recorded a %s decision for that user instead; the resource still holds %s's "+
+				"decision, unchanged. Use %s's token to change this decision, or replace the resource "+
+				"(terraform apply -replace=<address>) to manage %s's decision; GitLab cannot withdraw decisions.",
+			state.Username.ValueString(), state.UserID.ValueInt64(), deploymentSubject(project, id),
+			dec.Approval.User.Username, dec.Approval.User.ID, dec.Approval.Status, state.Username.ValueString(),
+			state.Username.ValueString(), dec.Approval.User.Username))
+		return
+	}
+	plan.setFromAPI(&dec.Approval, dec.Rule, dec.Deployment)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *deploymentApprovalResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state deploymentApprovalResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.AddWarning("Deployment Decision Stays Recorded in GitLab", fmt.Sprintf(
+		"GitLab has no way to withdraw a deployment approval or rejection: %s's %s decision on %s stays recorded "+
+			"and still counts. Terraform no longer manages it. To reverse it while the deployment still waits for "+
+			"approvals, apply the opposite status instead of destroying the resource.",
+		state.Username.ValueString(), state.Status.ValueString(),
+		deploymentSubject(state.Project.ValueString(), state.DeploymentID.ValueInt64())))
+}
+
+func (r *deploymentApprovalResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	project, id, userID, ruleID, err := parseApprovalImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Deployment Decision Import ID", capitalize(err.Error())+".")
+		return
+	}
+	if userID == 0 {
+		u, err := r.client.CurrentUser(ctx)
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to Find the Provider's User", fmt.Sprintf(
+				"Import id %q names no user, so the provider imports its own user's decision, but asking GitLab which "+
+					"user the credentials act for failed: %v\n\nGitLab does not tell a CI job token which user it acts "+
+					"for: import with %s:%d:<user_id> instead.", req.ID, err, project, id))
+			return
+		}
+		userID = u.ID
+	}
+	// Read finds the decision and fills in the rest; without it, the import fails as not found.
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), approvalResourceID(project, id, userID, ruleID))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("project"), project)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("deployment_id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("user_id"), userID)...)
+	if ruleID != 0 {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("rule_id"), ruleID)...)
+	}
+}
+
+// ModifyPlan refuses before apply what GitLab cannot do: a change of comment alone, and a change
+// of status once the deployment no longer waits for approvals. Only the latter reads GitLab.
+func (r *deploymentApprovalResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan, state deploymentApprovalResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || len(resp.RequiresReplace) > 0 {
+		return
+	}
+	project, id := state.Project.ValueString(), state.DeploymentID.ValueInt64()
+	subject := deploymentSubject(project, id)
+	statusChanges := !plan.Status.IsUnknown() && !plan.Status.Equal(state.Status)
+
+	if !statusChanges && !plan.Status.IsUnknown() && !plan.Comment.IsUnknown() && !plan.Comment.Equal(state.Comment) {
+		resp.Diagnostics.AddAttributeError(path.Root("comment"), "Comment Cannot Change Alone", fmt.Sprintf(
+			"%s's %s decision on %s was recorded with comment %s. GitLab keeps the first comment of a decision "+
+				"whose status does not change, so comment %s cannot be recorded.\n\nSet \"comment\" back to %s. "+
+				"To record a new comment, change \"status\" and apply, then change it back with the new comment "+
+				"(while the deployment still waits for approvals).",
+			state.Username.ValueString(), state.Status.ValueString(), subject, commentText(state.Comment.ValueStringPointer()),
+			commentText(plan.Comment.ValueStringPointer()), commentText(state.Comment.ValueStringPointer())))
+	}
+	if state.RepresentedAs.IsNull() && !plan.RepresentedAs.IsNull() && !plan.RepresentedAs.IsUnknown() {
+		// Setting represented_as on an imported decision: it must select the decision's rule.
+		if name := state.RuleName.ValueString(); !strings.Contains(name, plan.RepresentedAs.ValueString()) {
+			resp.Diagnostics.AddAttributeError(path.Root("represented_as"), "Decision Counts for Another Rule", fmt.Sprintf(
+				"This decision counts for approval rule %s, whose name does not contain represented_as %q. Set "+
+					"\"represented_as\" to a part of %q, leave it out, or replace the resource to record a decision "+
+					"under another rule.", ruleText(state.RuleID, state.RuleName), plan.RepresentedAs.ValueString(), name))
+		}
+	}
+	if !statusChanges {
+		if !resp.Diagnostics.HasError() {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("pending_approval_count"), state.PendingApprovalCount)...)
+		}
+		return
+	}
+	if r.client == nil || resp.Diagnostics.HasError() {
+		return
+	}
+	d, err := r.client.GetDeployment(ctx, project, id)
+	if err != nil {
+		// Apply reports it with the full explanation.
+		tflog.Warn(ctx, "could not read the deployment to check it still waits for approvals", map[string]any{"error": err.Error()})
+		return
+	}
+	if d.PendingApprovalCount == 0 {
+		resp.Diagnostics.AddAttributeError(path.Root("status"), "Deployment No Longer Waits for Approvals", fmt.Sprintf(
+			"%s no longer waits for approvals: every approval rule of environment %q is satisfied (or the environment "+
+				"no longer requires approvals), and GitLab refuses every further decision, by anyone. %s's decision "+
+				"stays %s.\n\nSet \"status\" back to %q, or remove the resource (the decision stays recorded in GitLab).",
+			capitalize(subject), d.Environment.Name, state.Username.ValueString(), state.Status.ValueString(), state.Status.ValueString()))
+		return
+	}
+	if u, err := r.client.CurrentUser(ctx); err == nil && u.ID != state.UserID.ValueInt64() {
+		resp.Diagnostics.AddAttributeError(path.Root("status"), "Decision Belongs to Another User", fmt.Sprintf(
+			"This resource holds the decision of %s (id %d) on %s, but the provider's credentials act for %s (id %d), "+
+				"and GitLab records a decision for the user who sends it.\n\nUse %s's token to change this decision, or "+
+				"replace the resource (terraform apply -replace=<address>) to record %s's decision; %s's decision stays "+
+				"recorded in GitLab.", state.Username.ValueString(), state.UserID.ValueInt64(), subject, u.Username, u.ID,
+			state.Username.ValueString(), u.Username, state.Username.ValueString()))
+	}
+}
+
+// options is the request that records the planned decision.
+func (m *deploymentApprovalResourceModel) options() gitlabapi.ApprovalOptions {
+	return gitlabapi.ApprovalOptions{
+		Status:        m.Status.ValueString(),
+		Comment:       m.Comment.ValueStringPointer(),
+		RepresentedAs: m.RepresentedAs.ValueStringPointer(),
+	}
+}
+
+// ruleForID is the rule id that goes into the resource id: only a decision chosen with
+// represented_as needs it to be told from the same user's other decisions.
+func (m *deploymentApprovalResourceModel) ruleForID(rule *gitlabapi.ApprovalRule) int64 {
+	if m.RepresentedAs.IsNull() || rule == nil {
+		return 0
+	}
+	return rule.ID
+}
+
+// parseApprovalImportID splits `<project>:<deployment_id>[:<user_id>[:<rule_id>]]`; absent ids
+// are 0. GitLab project paths hold no colon.
+func parseApprovalImportID(id string) (project string, deploymentID, userID, ruleID int64, err error) {
+	parts := strings.Split(id, ":")
+	if len(parts) < 2 || len(parts) > 4 {
+		return "", 0, 0, 0, fmt.Errorf("import id %q has %d parts; the expected format is %s, for example "+
+			"acme/app:42 (the provider user's decision) or acme/app:42:7 (user 7's decision)", id, len(parts), approvalImportIDFormat)
+	}
+	project = parts[0]
+	if err := checkProject(project); err != nil {
+		return "", 0, 0, 0, fmt.Errorf("import id %q: %w; the expected format is %s", id, err, approvalImportIDFormat)
+	}
+	ids := make([]int64, 3)
+	names := []string{"deployment id", "user id", "rule id"}
+	for i, raw := range parts[1:] {
+		n, convErr := strconv.ParseInt(raw, 10, 64)
+		if convErr != nil || n <= 0 || raw != strconv.FormatInt(n, 10) {
+			return "", 0, 0, 0, fmt.Errorf("import id %q: the %s %q is not a positive whole number; the expected "+
+				"format is %s", id, names[i], raw, approvalImportIDFormat)
+		}
+		ids[i] = n
+	}
+	return project, ids[0], ids[1], ids[2], nil
+}
+
+// addDecisionError explains a decision GitLab refused or failed, naming the fix.
+func addDecisionError(diags *diag.Diagnostics, summary, project string, id int64, plan *deploymentApprovalResourceModel, err error) {
+	subject := deploymentSubject(project, id)
+	attribute := func(attr, advice string) {
+		addGitLabAttributeError(diags, path.Root(attr), summary, subject, err, advice)
+	}
+	switch {
+	case errors.Is(err, gitlabapi.ErrNotProtected):
+		attribute("deployment_id", "The deployment's environment is not protected, so its deployments need no "+
+			"approval and GitLab accepts no decision on them. Protect the environment with approval rules (project "+
+			"Settings > CI/CD > Protected environments, or the protected environments API), or remove this resource.")
+	case errors.Is(err, gitlabapi.ErrApprovalsNotSetUp):
+		attribute("deployment_id", "The deployment's environment is protected but has no approval rules. Add "+
+			"approval rules to its protected environment (project Settings > CI/CD > Protected environments), or "+
+			"remove this resource.")
+	case errors.Is(err, gitlabapi.ErrNotWaitingForApproval):
+		attribute("status", "The deployment no longer waits for approvals: every approval rule of its environment "+
+			"is satisfied, and GitLab refuses every further decision, by anyone. Remove this resource, or, if it "+
+			"already holds a decision, set \"status\" back to what it holds.")
+	case errors.Is(err, gitlabapi.ErrSelfApproval):
+		attribute("status", "The provider's user created this deployment, and GitLab does not let a deployment's "+
+			"creator approve it. Approve it with another user's token, or allow it in the project: enable \"Allow "+
+			"pipeline triggerer to approve deployment\" (project setting allow_pipeline_trigger_approve_deployment, "+
+			"under Settings > CI/CD > Protected environments). Rejecting one's own deployment is always allowed.")
+	case errors.Is(err, gitlabapi.ErrNoApprovalPermission):
+		attribute("deployment_id", "The provider's user matches none of the approval rules of the deployment's "+
+			"environment. Use the token of a user a rule names (directly, through a group, or by role), or add a "+
+			"rule for this user to the protected environment.")
+	case errors.Is(err, gitlabapi.ErrNoMatchingRule):
+		attribute("represented_as", fmt.Sprintf("No approval rule that the provider's user matches has a name "+
+			"containing represented_as %q. GitLab matches it case-sensitively against the rule's user name, group "+
+			"name, or role (\"Maintainers\", \"Developers + Maintainers\"). Correct \"represented_as\", or leave it out "+
+			"to decide under the user's first matching rule.", plan.RepresentedAs.ValueString()))
+	case errors.Is(err, gitlabapi.ErrCommentTooLong):
+		attribute("comment", fmt.Sprintf("Shorten \"comment\" to at most %d characters.", maxCommentLength))
+	case errors.Is(err, gitlabapi.ErrForbidden):
+		addGitLabError(diags, summary, subject, fmt.Errorf("%w. Deciding on a deployment needs at least the "+
+			"Reporter role in the project", err))
+	case errors.Is(err, gitlabapi.ErrNotFound):
+		attribute("deployment_id", fmt.Sprintf("Deployment %d is not a deployment of project %q, or the token's user "+
+			"cannot see the project. Check \"project\" and \"deployment_id\" (the deployment's global id, not its iid).",
+			id, project))
+	default:
+		addGitLabError(diags, summary, subject, err)
+	}
+}
+
+func commentText(c *string) string {
+	if c == nil {
+		return "none"
+	}
+	return strconv.Quote(*c)
+}
+
+func ruleText(id types.Int64, name types.String) string {
+	switch {
+	case id.IsNull():
+		return "(unknown)"
+	case name.IsNull():
+		return fmt.Sprintf("%d (which has no name)", id.ValueInt64())
+	}
+	return fmt.Sprintf("%d (%q)", id.ValueInt64(), name.ValueString())
+}
