@@ -41,7 +41,7 @@ func (c *Client) Decide(ctx context.Context, project string, id int64, opts Appr
 	started := time.Now()
 	for attempt := 0; ; attempt++ {
 		var a Approval
-		_, err := c.send(ctx, call{method: http.MethodPost, path: deploymentPath(project, id) + "/approval", opt: opts, out: &a})
+		_, err := c.send(ctx, call{method: http.MethodPost, path: deploymentPath(project, id) + "/approval", body: opts, out: &a})
 		if err == nil {
 			d, getErr := c.GetDeployment(ctx, project, id)
 			if getErr != nil {

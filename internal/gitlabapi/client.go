@@ -26,11 +26,15 @@ type Config struct {
 	Insecure   bool
 	UserAgent  string
 
-	// MaxRetries bounds the extra tries after a failure that is safe to retry.
+	// MaxRetries bounds the extra tries of one operation after failures that are safe to retry
+	// (429, 5xx to a read, a connection that failed before sending) or after a write that
+	// GitLab is seen not to have applied.
 	MaxRetries int
 	// RetryWaitMin and RetryWaitMax bound one backoff wait; zero means 1s and 30s.
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
+	// RequestTimeout bounds one try, from sending to the end of the answer; zero means 60s.
+	RequestTimeout time.Duration
 	// PageConcurrency bounds the list pages fetched at once; zero means 8.
 	PageConcurrency int
 
@@ -43,10 +47,15 @@ type Client struct {
 	gl  *gitlab.Client
 	cfg Config
 
+	// clock learns GitLab's time from its answers.
+	clock serverClock
+
 	// claimed holds the deployments this process created, so that a create whose answer was
-	// lost never adopts a deployment another create of this process already owns.
-	mu      sync.Mutex
-	claimed map[int64]bool
+	// lost never adopts a deployment another create of this process owns; createGuards keeps
+	// such a search from running while a create with the same parameters awaits its answer.
+	mu           sync.Mutex
+	claimed      map[int64]bool
+	createGuards map[createKey]*sync.RWMutex
 }
 
 // APIURL turns what users write as a base URL (with or without /api/v4, trailing slash or not)
@@ -55,6 +64,10 @@ func APIURL(base string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(base))
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return "", fmt.Errorf("%q is not an http(s) URL such as https://gitlab.example.com", base)
+	}
+	if u.User != nil {
+		// Never echo the URL here: it holds a credential.
+		return "", errors.New("the base URL holds a user name or password; give the credential as a token instead")
 	}
 	path := strings.TrimRight(u.Path, "/")
 	path = strings.TrimSuffix(path, "/api/v4")
@@ -68,6 +81,9 @@ func New(cfg Config) (*Client, error) {
 	apiURL, err := APIURL(cfg.BaseURL)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 60 * time.Second
 	}
 	httpClient, err := newHTTPClient(cfg)
 	if err != nil {
@@ -106,7 +122,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxRetries < 0 {
 		cfg.MaxRetries = 0
 	}
-	return &Client{gl: gl, cfg: cfg, claimed: map[int64]bool{}}, nil
+	return &Client{gl: gl, cfg: cfg, claimed: map[int64]bool{}, createGuards: map[createKey]*sync.RWMutex{}}, nil
 }
 
 func newHTTPClient(cfg Config) (*http.Client, error) {
@@ -122,7 +138,7 @@ func newHTTPClient(cfg Config) (*http.Client, error) {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA certificate file %s holds no PEM certificate", cfg.CACertFile)
+			return nil, fmt.Errorf("CA certificate file %s holds no PEM-encoded certificate", cfg.CACertFile)
 		}
 		tlsConfig.RootCAs = pool
 	}
@@ -130,7 +146,7 @@ func newHTTPClient(cfg Config) (*http.Client, error) {
 		tlsConfig.InsecureSkipVerify = true //nolint:gosec // the user asked for it with insecure = true
 	}
 	transport.TLSClientConfig = tlsConfig
-	return &http.Client{Transport: transport}, nil
+	return &http.Client{Transport: transport, Timeout: cfg.RequestTimeout}, nil
 }
 
 type unlimited struct{}
@@ -143,20 +159,7 @@ func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
 	}
 }
 
-func (c *Client) claim(id int64) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.claimed[id] {
-		return false
-	}
-	c.claimed[id] = true
-	return true
-}
-
 // projectPath is the API path of a project given by numeric id or full path.
 func projectPath(project string) string {
 	return "projects/" + gitlab.PathEscape(project)
 }
-
-// ErrOutcomeUnknown marks a write that GitLab may or may not have applied.
-var ErrOutcomeUnknown = errors.New("the outcome of the request is unknown")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -32,53 +33,89 @@ func (c *Client) GetDeployment(ctx context.Context, project string, id int64) (*
 }
 
 // CreateDeployment records a deployment. When GitLab's answer is lost, it looks for the
-// deployment the request made and adopts it rather than recording a second one.
+// deployment the request made and adopts it rather than recording a second one; it sends the
+// request again only when GitLab holds no such deployment.
 func (c *Client) CreateDeployment(ctx context.Context, project string, opts CreateDeploymentOptions) (*Deployment, error) {
-	for attempt := 0; ; attempt++ {
-		started := time.Now()
-		var d Deployment
-		_, err := c.send(ctx, call{method: http.MethodPost, path: projectPath(project) + "/deployments", opt: opts, out: &d})
-		if err == nil {
-			c.claim(d.ID)
-			return &d, nil
-		}
-		if !outcomeUnknown(err) {
-			return nil, err
-		}
-		found, findErr := c.findCreated(ctx, project, opts, started)
-		if findErr != nil {
-			return nil, fmt.Errorf("%w; looking for the deployment it may have recorded also failed (%v): "+
-				"check environment %q of project %s before applying again", err, findErr, opts.Environment, project)
-		}
-		if found != nil {
-			c.log(ctx, "adopted the deployment a lost create request recorded", map[string]any{"deployment_id": found.ID})
-			return found, nil
-		}
-		if attempt >= c.cfg.MaxRetries {
-			return nil, fmt.Errorf("gave up after %d tries: %w", attempt+1, err)
-		}
-		c.log(ctx, "create request failed and recorded nothing; sending it again", map[string]any{"attempt": attempt + 1})
+	var d Deployment
+	guard := c.createGuard(project, opts)
+	started := time.Now()
+	_, err := c.send(ctx, call{
+		method: http.MethodPost, path: projectPath(project) + "/deployments", body: opts, out: &d,
+		wire:     guard,
+		answered: func() { c.claim(d.ID) },
+		settle: func(ctx context.Context) (bool, error) {
+			// No create with these parameters may be awaiting its answer while we look: the
+			// deployment it made would look like ours.
+			guard.Lock()
+			defer guard.Unlock()
+			found, err := c.findCreated(ctx, project, opts, started)
+			if found == nil || err != nil {
+				return false, err
+			}
+			c.log(ctx, "adopted the deployment a create request recorded before its answer was lost",
+				map[string]any{"deployment_id": found.ID})
+			d = *found
+			return true, nil
+		},
+	})
+	if errors.Is(err, ErrOutcomeUnknown) {
+		return nil, fmt.Errorf("%w. GitLab may hold a deployment to environment %q of project %s "+
+			"(ref %q, sha %s, status %s) that Terraform does not track: look for it before applying again",
+			err, opts.Environment, project, opts.Ref, opts.SHA, opts.Status)
 	}
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
 }
 
-// findCreated returns the newest unclaimed deployment matching a create request sent at or
-// after started, or nil when GitLab holds none.
+// createKey identifies the creates whose deployments look alike. Tag is left out: GitLab never
+// shows it.
+type createKey struct {
+	project, environment, ref, sha, status string
+}
+
+func (c *Client) createGuard(project string, opts CreateDeploymentOptions) *sync.RWMutex {
+	key := createKey{project, opts.Environment, opts.Ref, opts.SHA, opts.Status}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g := c.createGuards[key]
+	if g == nil {
+		g = &sync.RWMutex{}
+		c.createGuards[key] = g
+	}
+	return g
+}
+
+// claim marks a deployment as made by a create of this process; it reports false when another
+// create already holds it.
+func (c *Client) claim(id int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.claimed[id] {
+		return false
+	}
+	c.claimed[id] = true
+	return true
+}
+
+// findCreated returns, claimed, a deployment that a create request sent at our time started
+// recorded, or nil when GitLab holds none: one created through the API since then, with the
+// request's parameters, that no other create of this process holds.
 func (c *Client) findCreated(ctx context.Context, project string, opts CreateDeploymentOptions, started time.Time) (*Deployment, error) {
-	// Clocks differ; a minute of slack still excludes deployments from earlier applies of the
-	// same release in practice, and claims exclude this process's own.
-	since := started.Add(-time.Minute)
+	since := c.clock.earliest(started)
 	list, err := c.ListDeployments(ctx, project, ListDeploymentsOptions{
-		Environment: opts.Environment, OrderBy: "id", Sort: "desc", MaxResults: 100,
+		Environment: opts.Environment, OrderBy: "updated_at", Sort: "desc", UpdatedAfter: &since,
 	})
 	if err != nil {
 		return nil, err
 	}
 	for i := range list {
 		d := &list[i]
-		if d.CreatedAt.Before(since) {
-			break
+		if d.CreatedAt.Before(since) || d.Ref != opts.Ref || d.SHA != opts.SHA || d.Status != opts.Status || d.CreatedByCI() {
+			continue
 		}
-		if d.Ref == opts.Ref && d.SHA == opts.SHA && d.Status == opts.Status && d.Deployable == nil && c.claim(d.ID) {
+		if c.claim(d.ID) {
 			return c.GetDeployment(ctx, project, d.ID)
 		}
 	}
@@ -86,52 +123,45 @@ func (c *Client) findCreated(ctx context.Context, project string, opts CreateDep
 }
 
 // UpdateDeploymentStatus moves a deployment to status. When GitLab's answer is lost, it reads the
-// deployment: GitLab refuses a repeated change to the same status.
+// deployment rather than repeat the change, which GitLab would refuse once applied.
 func (c *Client) UpdateDeploymentStatus(ctx context.Context, project string, id int64, status string) (*Deployment, error) {
-	body := struct {
-		Status string `json:"status"`
-	}{status}
-	for attempt := 0; ; attempt++ {
-		var d Deployment
-		_, err := c.send(ctx, call{method: http.MethodPut, path: deploymentPath(project, id), opt: body, out: &d})
-		if err == nil {
-			return &d, nil
-		}
-		if !outcomeUnknown(err) {
-			return nil, err
-		}
-		current, getErr := c.GetDeployment(ctx, project, id)
-		if getErr != nil {
-			return nil, fmt.Errorf("%w; reading the deployment afterwards also failed: %v", err, getErr)
-		}
-		if current.Status == status {
-			return current, nil
-		}
-		if attempt >= c.cfg.MaxRetries {
-			return nil, fmt.Errorf("gave up after %d tries: %w", attempt+1, err)
-		}
+	var d Deployment
+	_, err := c.send(ctx, call{
+		method: http.MethodPut, path: deploymentPath(project, id), out: &d,
+		body: struct {
+			Status string `json:"status"`
+		}{status},
+		settle: func(ctx context.Context) (bool, error) {
+			current, err := c.GetDeployment(ctx, project, id)
+			if err != nil || current.Status != status {
+				return false, err
+			}
+			d = *current
+			return true, nil
+		},
+	})
+	if err != nil {
+		return nil, err
 	}
+	return &d, nil
 }
 
 // DeleteDeployment deletes a deployment. One already gone counts as deleted.
 func (c *Client) DeleteDeployment(ctx context.Context, project string, id int64) error {
-	for attempt := 0; ; attempt++ {
-		_, err := c.send(ctx, call{method: http.MethodDelete, path: deploymentPath(project, id)})
-		if err == nil || errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		if !outcomeUnknown(err) {
-			return err
-		}
-		if _, getErr := c.GetDeployment(ctx, project, id); errors.Is(getErr, ErrNotFound) {
-			return nil
-		} else if getErr != nil {
-			return fmt.Errorf("%w; reading the deployment afterwards also failed: %v", err, getErr)
-		}
-		if attempt >= c.cfg.MaxRetries {
-			return fmt.Errorf("gave up after %d tries: %w", attempt+1, err)
-		}
+	_, err := c.send(ctx, call{
+		method: http.MethodDelete, path: deploymentPath(project, id),
+		settle: func(ctx context.Context) (bool, error) {
+			_, err := c.GetDeployment(ctx, project, id)
+			if errors.Is(err, ErrRecordNotFound) {
+				return true, nil
+			}
+			return false, err
+		},
+	})
+	if errors.Is(err, ErrRecordNotFound) {
+		return nil
 	}
+	return err
 }
 
 // ListDeploymentMergeRequests lists the merge requests shipped with a deployment.
@@ -152,17 +182,8 @@ func (c *Client) GetProject(ctx context.Context, project string) (*Project, erro
 // TagExists reports whether the project's repository has a tag of that name.
 func (c *Client) TagExists(ctx context.Context, project, name string) (bool, error) {
 	_, err := c.send(ctx, call{method: http.MethodGet, path: projectPath(project) + "/repository/tags/" + pathEscape(name)})
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrRecordNotFound) {
 		return false, nil
 	}
 	return err == nil, err
-}
-
-func outcomeUnknown(err error) bool {
-	var te *transportError
-	if errors.As(err, &te) {
-		return te.sent
-	}
-	status := StatusCode(err)
-	return status >= 500 && status != http.StatusNotImplemented
 }

@@ -4,15 +4,28 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 )
 
-// Kinds of GitLab refusal the provider explains. Test with errors.Is.
+// Kinds of failure the provider explains. Test with errors.Is.
 var (
-	ErrNotFound      = errors.New("not found")
+	// ErrNotFound is any 404; the three kinds below tell them apart.
+	ErrNotFound = errors.New("not found")
+	// ErrRecordNotFound is GitLab's "404 Not found" about a deployment or tag in a project the
+	// credentials can read (GitLab looks the project up first): the record is gone. It also
+	// matches ErrNotFound.
+	ErrRecordNotFound = errors.New("record not found")
+	// ErrProjectNotFound is "404 Project Not Found": the project does not exist, moved, or the
+	// credentials cannot see it. It also matches ErrNotFound.
+	ErrProjectNotFound = errors.New("project not found or not visible with these credentials")
+	// ErrRouteNotFound is a 404 that is not GitLab's answer about a project or record: the base
+	// URL does not lead to GitLab's API. It also matches ErrNotFound.
+	ErrRouteNotFound = errors.New("no such API route: check that the base URL points at GitLab")
 	ErrUnauthorized  = errors.New("unauthorized")
 	ErrForbidden     = errors.New("forbidden")
+	ErrConflict      = errors.New("conflict")
 	ErrRateLimited   = errors.New("rate limited")
 	ErrServer        = errors.New("server error")
 	ErrBadRequest    = errors.New("bad request")
@@ -32,6 +45,15 @@ var (
 	ErrNoApprovalPermission  = errors.New("no permission to approve")
 	ErrNoMatchingRule        = errors.New("no approval rule for represented_as")
 	ErrCommentTooLong        = errors.New("comment too long")
+
+	// ErrOutcomeUnknown marks a write that GitLab may or may not have applied: its answer was
+	// lost and looking at GitLab afterwards did not settle the question.
+	ErrOutcomeUnknown = errors.New("the outcome of the request is unknown")
+	// ErrUntrustedCertificate is a TLS certificate this machine does not trust.
+	ErrUntrustedCertificate = errors.New("GitLab's TLS certificate is not trusted")
+	// ErrNotJSON is a successful answer that is not GitLab's JSON, as from a web page at the
+	// base URL.
+	ErrNotJSON = errors.New("the answer is not GitLab API JSON")
 )
 
 // Error is a GitLab answer other than success. Message is GitLab's own text, made readable; it
@@ -52,7 +74,15 @@ func (e *Error) Error() string {
 }
 
 // Unwrap lets errors.Is match the kind of refusal.
-func (e *Error) Unwrap() error { return e.kind }
+func (e *Error) Unwrap() []error {
+	switch e.kind {
+	case nil:
+		return nil
+	case ErrRecordNotFound, ErrProjectNotFound, ErrRouteNotFound:
+		return []error{e.kind, ErrNotFound}
+	}
+	return []error{e.kind}
+}
 
 // StatusCode returns the HTTP status of a GitLab error, or 0.
 func StatusCode(err error) int {
@@ -63,7 +93,7 @@ func StatusCode(err error) int {
 	return 0
 }
 
-// messageKinds maps GitLab's verbatim refusals (behaviour spec §1.3–§4.6) to kinds.
+// messageKinds maps GitLab's verbatim refusals (behaviour spec §1.3–§4.6, §7.2) to kinds.
 var messageKinds = []struct {
 	contains string
 	kind     error
@@ -85,59 +115,91 @@ var messageKinds = []struct {
 }
 
 func newError(method, path string, status int, body []byte) *Error {
-	e := &Error{Method: method, Path: path, StatusCode: status, Message: readableBody(body)}
+	b := parseBody(body)
+	e := &Error{Method: method, Path: path, StatusCode: status, Message: b.text}
 	for _, mk := range messageKinds {
 		if strings.Contains(e.Message, mk.contains) {
 			e.kind = mk.kind
-			break
+			return e
 		}
 	}
-	if e.kind == nil {
-		switch {
-		case status == 404:
-			e.kind = ErrNotFound
-		case status == 401:
-			e.kind = ErrUnauthorized
-		case status == 403:
-			e.kind = ErrForbidden
-		case status == 429:
-			e.kind = ErrRateLimited
-		case status >= 500:
-			e.kind = ErrServer
-		case status == 400 && strings.Contains(e.Message, "name"):
-			e.kind = ErrInvalidEnvironment
-		case status == 400:
-			e.kind = ErrBadRequest
-		}
+	switch {
+	case status == http.StatusNotFound:
+		e.kind = notFoundKind(b)
+	case status == http.StatusBadRequest && b.fields["name"]:
+		// Only the environment has a name among create's parameters.
+		e.kind = ErrInvalidEnvironment
+	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
+		e.kind = ErrBadRequest
+	case status == http.StatusUnauthorized:
+		e.kind = ErrUnauthorized
+	case status == http.StatusForbidden:
+		e.kind = ErrForbidden
+	case status == http.StatusConflict:
+		e.kind = ErrConflict
+	case status == http.StatusTooManyRequests:
+		e.kind = ErrRateLimited
+	case status >= 500:
+		e.kind = ErrServer
 	}
 	return e
+}
+
+// notFoundKind tells GitLab's three 404s apart: a missing record ({"message":"404 Not found"},
+// "404 Tag Not Found"), a missing project ("404 Project Not Found") and anything else, such as
+// the route catch-all ({"error":"404 Not Found"}) or a web server that is not GitLab.
+func notFoundKind(b body) error {
+	switch {
+	case !b.isMessage || !strings.HasPrefix(b.text, "404 "):
+		return ErrRouteNotFound
+	case b.text == "404 Project Not Found":
+		return ErrProjectNotFound
+	default:
+		return ErrRecordNotFound
+	}
+}
+
+// body is an error answer made readable.
+type body struct {
+	text      string
+	isMessage bool            // GitLab's own shape {"message": ...}, not Grape's {"error": ...}
+	fields    map[string]bool // the keys of an object message, e.g. {"message":{"name":[...]}}
 }
 
 // readableBody flattens GitLab's two error shapes ({"message": ...} and {"error": ...}) into
 // one line: `{"message":{"status":["cannot transition via \"run\""]}}` reads
 // `status cannot transition via "run"`.
-func readableBody(body []byte) string {
-	text := strings.TrimSpace(string(body))
+func readableBody(raw []byte) string { return parseBody(raw).text }
+
+func parseBody(raw []byte) body {
+	text := strings.TrimSpace(string(raw))
 	if text == "" {
-		return ""
+		return body{}
 	}
-	var raw map[string]any
-	if err := json.Unmarshal(body, &raw); err != nil {
+	var obj map[string]any
+	if err := json.Unmarshal(raw, &obj); err != nil {
 		if len(text) > 300 {
 			text = text[:300] + "…"
 		}
-		return text
+		return body{text: text}
 	}
-	for _, key := range []string{"message", "error"} {
-		if v, ok := raw[key]; ok {
-			msg := flatten(v)
-			if d, ok := raw["error_description"].(string); ok {
-				msg += ": " + d
+	if v, ok := obj["message"]; ok {
+		b := body{text: flatten(v), isMessage: true, fields: map[string]bool{}}
+		if m, ok := v.(map[string]any); ok {
+			for k := range m {
+				b.fields[k] = true
 			}
-			return msg
 		}
+		return b
 	}
-	return text
+	if v, ok := obj["error"]; ok {
+		text := flatten(v)
+		if d, ok := obj["error_description"].(string); ok {
+			text += ": " + d
+		}
+		return body{text: text}
+	}
+	return body{text: text}
 }
 
 func flatten(v any) string {

@@ -55,24 +55,6 @@ func (c *Client) ListDeployments(ctx context.Context, project string, opts ListD
 	return listAll[Deployment](ctx, c, projectPath(project)+"/deployments", opts.query(), opts.MaxResults)
 }
 
-// pageQuery carries a page request's query through client-go, which encodes GET options with
-// go-querystring.
-type pageQuery struct {
-	values url.Values
-}
-
-// EncodeValues implements query.Encoder.
-func (p pageQuery) EncodeValues(_ string, v *url.Values) error {
-	for key, values := range p.values {
-		(*v)[key] = values
-	}
-	return nil
-}
-
-type pageOptions struct {
-	Query pageQuery `url:"q"`
-}
-
 func (c *Client) fetchPage(ctx context.Context, path string, q url.Values, page int, out any) (*gitlab.Response, error) {
 	values := url.Values{}
 	for k, v := range q {
@@ -80,58 +62,89 @@ func (c *Client) fetchPage(ctx context.Context, path string, q url.Values, page 
 	}
 	values.Set("per_page", strconv.Itoa(perPage))
 	values.Set("page", strconv.Itoa(page))
-	return c.send(ctx, call{method: http.MethodGet, path: path, opt: pageOptions{Query: pageQuery{values}}, out: out})
+	return c.send(ctx, call{method: http.MethodGet, path: path, query: values, out: out})
 }
 
-// listAll reads page 1, then the pages GitLab says are left, several at once, keeping GitLab's
-// order. Past 10,000 items GitLab stops counting; then it reads waves of pages until one comes
-// back short.
+// listAll reads page 1, then the other pages, up to PageConcurrency at once, and returns the
+// items in GitLab's order. The last page is the one GitLab's X-Total-Pages names, the last one
+// MaxResults needs, or the first page that comes back short; past 10,000 items GitLab stops
+// counting, so then a few pages beyond the end may be asked for.
 func listAll[T any](ctx context.Context, c *Client, path string, q url.Values, maxResults int) ([]T, error) {
 	var first []T
 	resp, err := c.fetchPage(ctx, path, q, 1, &first)
 	if err != nil {
 		return nil, err
 	}
-	items := first
-	if len(first) < perPage || (maxResults > 0 && len(items) >= maxResults) {
-		return truncate(items, maxResults), nil
+	if len(first) < perPage || (maxResults > 0 && len(first) >= maxResults) {
+		return truncate(first, maxResults), nil
 	}
-	lastPage := 0 // unknown
-	if resp.TotalPages > 0 {
-		lastPage = int(resp.TotalPages)
-	}
+	last := int(resp.TotalPages) // 0: unknown
 	if maxResults > 0 {
 		needed := (maxResults + perPage - 1) / perPage
-		if lastPage == 0 || needed < lastPage {
-			lastPage = needed
+		if last == 0 || needed < last {
+			last = needed
 		}
 	}
-	for next := 2; lastPage == 0 || next <= lastPage; {
-		wave := c.cfg.PageConcurrency
-		if lastPage > 0 {
-			wave = min(wave, lastPage-next+1)
-		}
-		pages := make([][]T, wave)
-		errs := make([]error, wave)
-		var wg sync.WaitGroup
-		for i := range wave {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, errs[i] = c.fetchPage(ctx, path, q, next+i, &pages[i])
-			}()
-		}
-		wg.Wait()
-		for i := range wave {
-			if errs[i] != nil {
-				return nil, errs[i]
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu      sync.Mutex
+		pages   = map[int][]T{1: first}
+		next    = 2
+		end     = last // the last page, once known
+		failure error
+		failed  int // the page that failed
+		wg      sync.WaitGroup
+	)
+	worker := func() {
+		defer wg.Done()
+		for {
+			mu.Lock()
+			if failure != nil || (end > 0 && next > end) {
+				mu.Unlock()
+				return
 			}
-			items = append(items, pages[i]...)
-			if len(pages[i]) < perPage || (maxResults > 0 && len(items) >= maxResults) {
-				return truncate(items, maxResults), nil
+			page := next
+			next++
+			mu.Unlock()
+
+			var items []T
+			_, err := c.fetchPage(ctx, path, q, page, &items)
+
+			mu.Lock()
+			switch {
+			case end > 0 && page > end:
+				// Beyond the end: whatever it brought is not needed.
+			case err != nil:
+				if failure == nil { // later ones may only be the cancellation's echo
+					failure, failed = err, page
+				}
+				cancel()
+			default:
+				pages[page] = items
+				if len(items) < perPage {
+					end = page
+				}
 			}
+			mu.Unlock()
 		}
-		next += wave
+	}
+	workers := c.cfg.PageConcurrency
+	if last > 0 {
+		workers = min(workers, last-1)
+	}
+	for range workers {
+		wg.Add(1)
+		go worker()
+	}
+	wg.Wait()
+	if failure != nil && (end == 0 || failed <= end) {
+		return nil, failure
+	}
+	items := make([]T, 0, len(pages)*perPage)
+	for page := 1; page <= end; page++ {
+		items = append(items, pages[page]...)
 	}
 	return truncate(items, maxResults), nil
 }

@@ -2,139 +2,235 @@ package gitlabapi
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	retryablehttp "github.com/hashicorp/go-retryablehttp"
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 )
 
-// call is one API request. A write is never re-sent by send once it may have reached GitLab.
+// call is one API operation.
 type call struct {
 	method string
 	path   string
-	opt    any
-	out    any
+	query  url.Values // sent in the URL
+	body   any        // sent as JSON
+	out    any        // filled from a successful answer
+
+	// settle, for a write, is asked whether GitLab applied the write after its answer was lost
+	// (a 5xx, a timeout, a connection closed after sending); when it did, settle fills out. A
+	// write without settle is never sent twice.
+	settle func(ctx context.Context) (applied bool, err error)
+	// wire, when set, is read-locked while the request awaits its answer; answered runs before
+	// the lock is released when the answer is a success.
+	wire     *sync.RWMutex
+	answered func()
 }
 
 func (c call) write() bool { return c.method != http.MethodGet }
 
-// send performs the request, retrying 429s, 5xx answers to reads and failures that happened
-// before the request left this machine. A write that got a 5xx or lost its connection returns
-// an error wrapping ErrOutcomeUnknown, for the caller to reconcile.
+// send performs one operation. It retries 429s, 5xx answers to reads and failures that happened
+// before the request left this machine; it sends a write again only after settle has seen that
+// GitLab did not apply it. Every try after the first counts against MaxRetries and each wait is
+// at most RetryWaitMax, so the time spent is bounded.
 func (c *Client) send(ctx context.Context, req call) (*gitlab.Response, error) {
-	var lastErr error
-	for attempt := 0; ; attempt++ {
+	for try := 1; ; try++ {
 		resp, err := c.sendOnce(ctx, req)
 		if err == nil {
 			return resp, nil
 		}
-		wait, retry := c.retryAfter(req, resp, err, attempt)
+		wait, retry := c.retryAfter(req, resp, err, try)
+		if req.write() && outcomeUnknown(err) {
+			applied, settleErr := c.settle(ctx, req, err, try)
+			if settleErr != nil || applied {
+				return nil, settleErr
+			}
+			// GitLab holds nothing of it: sending it again cannot make a duplicate.
+			retry, wait = true, 0
+		}
 		if !retry {
 			return resp, err
 		}
-		lastErr = err
-		if attempt >= c.cfg.MaxRetries {
-			return resp, fmt.Errorf("gave up after %d tries: %w", attempt+1, lastErr)
+		if try > c.cfg.MaxRetries {
+			return resp, fmt.Errorf("gave up after %d tries; the last: %w", try, err)
 		}
 		c.log(ctx, "retrying GitLab request", map[string]any{
-			"method": req.method, "path": req.path, "attempt": attempt + 1, "wait": wait.String(), "error": err.Error(),
+			"method": req.method, "path": "/" + req.path, "try": try + 1, "wait": wait.String(), "error": err.Error(),
 		})
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return resp, fmt.Errorf("%w (while waiting to retry after: %w)", ctx.Err(), lastErr)
-		case <-timer.C:
+		if sleepErr := sleep(ctx, wait); sleepErr != nil {
+			return resp, fmt.Errorf("%w while waiting to try again after: %w", sleepErr, err)
 		}
 	}
 }
 
+// settle asks the call whether GitLab applied a write whose answer was lost.
+func (c *Client) settle(ctx context.Context, req call, err error, try int) (bool, error) {
+	if req.settle == nil {
+		return false, fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+	}
+	// A proxy's 502 or a timeout can come while GitLab is still working on the request.
+	if sleepErr := sleep(ctx, c.backoff(try)); sleepErr != nil {
+		return false, fmt.Errorf("%w: %w; then %w", ErrOutcomeUnknown, err, sleepErr)
+	}
+	c.log(ctx, "the answer to a write was lost; checking whether GitLab applied it", map[string]any{
+		"method": req.method, "path": "/" + req.path, "error": err.Error(),
+	})
+	applied, settleErr := req.settle(ctx)
+	if settleErr != nil {
+		// %v: the check's own kind (say, a 404) must not pass for the write's.
+		return false, fmt.Errorf("%w: %w; checking GitLab afterwards failed too: %v", ErrOutcomeUnknown, err, settleErr)
+	}
+	return applied, nil
+}
+
 func (c *Client) sendOnce(ctx context.Context, req call) (*gitlab.Response, error) {
-	r, err := c.gl.NewRequest(req.method, req.path, req.opt, []gitlab.RequestOptionFunc{gitlab.WithContext(ctx)})
+	r, err := c.gl.NewRequest(req.method, req.path, req.body, []gitlab.RequestOptionFunc{
+		gitlab.WithContext(ctx), withQuery(req.query),
+	})
 	if err != nil {
 		return nil, err
 	}
+	var notFoundBody []byte
+	r.SetResponseHandler(func(resp *http.Response) error {
+		c.clock.observe(resp.Header)
+		if resp.StatusCode == http.StatusNotFound {
+			// client-go drops a 404's body, but it tells a missing record from a missing project.
+			notFoundBody, _ = io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		}
+		return nil
+	})
+	if req.wire != nil {
+		req.wire.RLock()
+		defer req.wire.RUnlock()
+	}
 	resp, err := c.gl.Do(r, req.out)
 	if err == nil {
+		if req.answered != nil {
+			req.answered()
+		}
 		return resp, nil
 	}
 	var er *gitlab.ErrorResponse
 	switch {
 	case errors.Is(err, gitlab.ErrNotFound):
-		return resp, newError(req.method, "/"+req.path, http.StatusNotFound, nil)
+		return resp, newError(req.method, "/"+req.path, http.StatusNotFound, notFoundBody)
 	case errors.As(err, &er) && er.Response != nil:
 		return resp, newError(req.method, "/"+req.path, er.Response.StatusCode, er.Body)
 	case ctx.Err() != nil:
+		if req.write() {
+			return resp, fmt.Errorf("%w: %s %s was interrupted (%w); GitLab may have applied it",
+				ErrOutcomeUnknown, req.method, "/"+req.path, ctx.Err())
+		}
 		return resp, ctx.Err()
-	case sentNothing(err):
-		return resp, &transportError{err: err, sent: false}
-	default:
+	case resp != nil:
+		// A success whose body could not be decoded.
+		if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
+			return resp, &Error{Method: req.method, Path: "/" + req.path, StatusCode: resp.StatusCode,
+				Message: fmt.Sprintf("the answer is %q, not JSON: is the base URL that of GitLab?", mt), kind: ErrNotJSON}
+		}
 		return resp, &transportError{err: err, sent: true}
+	default:
+		return resp, newTransportError(err)
+	}
+}
+
+// withQuery puts the query parameters into the request URL.
+func withQuery(q url.Values) gitlab.RequestOptionFunc {
+	return func(r *retryablehttp.Request) error {
+		if len(q) > 0 {
+			r.URL.RawQuery = q.Encode()
+		}
+		return nil
 	}
 }
 
 // transportError is a failure with no HTTP answer.
 type transportError struct {
-	err  error
-	sent bool
+	err       error
+	sent      bool  // the request may have reached GitLab
+	permanent bool  // trying again cannot help
+	kind      error // for errors.Is, or nil
+}
+
+func newTransportError(err error) *transportError {
+	var certErr *tls.CertificateVerificationError
+	var recordErr tls.RecordHeaderError
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &certErr):
+		return &transportError{err: err, permanent: true, kind: ErrUntrustedCertificate}
+	case errors.As(err, &recordErr):
+		return &transportError{err: err, permanent: true}
+	case errors.As(err, &dnsErr):
+		return &transportError{err: err, permanent: dnsErr.IsNotFound}
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		// Refused or unreachable: the connection never opened.
+		return &transportError{err: err}
+	default:
+		// Reset, closed or timed out after the request may have been written.
+		return &transportError{err: err, sent: true}
+	}
 }
 
 func (e *transportError) Error() string {
-	if e.sent {
+	switch {
+	case e.kind != nil:
+		return fmt.Sprintf("%v: %v", e.kind, e.err)
+	case e.sent:
 		return "the connection to GitLab failed before an answer arrived: " + e.err.Error()
 	}
 	return "could not reach GitLab: " + e.err.Error()
 }
 
-func (e *transportError) Unwrap() error { return e.err }
-
-// sentNothing reports whether a transport error happened before the request could reach
-// GitLab (name lookup, connection set-up or TLS handshake).
-func sentNothing(err error) bool {
-	var dnsErr *net.DNSError
-	var opErr *net.OpError
-	switch {
-	case errors.As(err, &dnsErr):
-		return true
-	case errors.As(err, &opErr):
-		return opErr.Op == "dial"
+func (e *transportError) Unwrap() []error {
+	if e.kind != nil {
+		return []error{e.kind, e.err}
 	}
-	return false
+	return []error{e.err}
 }
 
-// retryAfter decides whether a failed request may be sent again, and after how long.
-func (c *Client) retryAfter(req call, resp *gitlab.Response, err error, attempt int) (time.Duration, bool) {
+// outcomeUnknown reports whether a failed request may have been applied by GitLab.
+func outcomeUnknown(err error) bool {
 	var te *transportError
 	if errors.As(err, &te) {
-		if te.sent && req.write() {
-			return 0, false
-		}
-		if !te.sent {
-			var dnsErr *net.DNSError
-			if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-				return 0, false
-			}
-		}
-		return c.backoff(attempt), true
+		return te.sent
+	}
+	status := StatusCode(err)
+	return status >= 500 && status != http.StatusNotImplemented
+}
+
+// retryAfter decides whether a failed request may be sent again as it is, and after how long.
+func (c *Client) retryAfter(req call, resp *gitlab.Response, err error, try int) (time.Duration, bool) {
+	var te *transportError
+	if errors.As(err, &te) {
+		return c.backoff(try), !te.permanent && (!te.sent || !req.write())
 	}
 	switch status := StatusCode(err); {
 	case status == http.StatusTooManyRequests:
 		// GitLab's throttle answers before the request is handled, so even a write is safe.
-		return c.rateLimitWait(resp, attempt), true
+		return c.rateLimitWait(resp, try), true
 	case status >= 500 && status != http.StatusNotImplemented:
-		return c.backoff(attempt), !req.write()
+		return c.backoff(try), !req.write()
 	}
 	return 0, false
 }
 
-// backoff is capped exponential backoff with jitter: half fixed, half random.
-func (c *Client) backoff(attempt int) time.Duration {
-	wait := c.cfg.RetryWaitMin << min(attempt, 20)
+// backoff is capped exponential backoff with jitter, half fixed and half random: the first
+// retry waits about RetryWaitMin, each later one twice as long, never more than RetryWaitMax.
+func (c *Client) backoff(try int) time.Duration {
+	wait := c.cfg.RetryWaitMin << min(try-1, 20)
 	if wait <= 0 || wait > c.cfg.RetryWaitMax {
 		wait = c.cfg.RetryWaitMax
 	}
@@ -142,17 +238,23 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return half + time.Duration(rand.Int64N(int64(half)+1))
 }
 
-// rateLimitWait honours Retry-After, then RateLimit-Reset, capped at RetryWaitMax.
-func (c *Client) rateLimitWait(resp *gitlab.Response, attempt int) time.Duration {
-	if resp != nil && resp.Response != nil {
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
-			return c.capWait(time.Duration(s)*time.Second + jitter(c.cfg.RetryWaitMin))
-		}
-		if reset, err := strconv.ParseInt(resp.Header.Get("RateLimit-Reset"), 10, 64); err == nil && reset > 0 {
-			return c.capWait(time.Until(time.Unix(reset, 0)) + jitter(c.cfg.RetryWaitMin))
-		}
+// rateLimitWait honours Retry-After (seconds or an HTTP date), then RateLimit-Reset (a Unix
+// time), plus a little jitter, capped at RetryWaitMax.
+func (c *Client) rateLimitWait(resp *gitlab.Response, try int) time.Duration {
+	if resp == nil || resp.Response == nil {
+		return c.backoff(try)
 	}
-	return c.backoff(attempt)
+	h := resp.Header
+	if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s >= 0 {
+		return c.capWait(time.Duration(s)*time.Second + jitter(c.cfg.RetryWaitMin))
+	}
+	if t, err := http.ParseTime(h.Get("Retry-After")); err == nil {
+		return c.capWait(time.Until(t) + jitter(c.cfg.RetryWaitMin))
+	}
+	if reset, err := strconv.ParseInt(h.Get("RateLimit-Reset"), 10, 64); err == nil && reset > 0 {
+		return c.capWait(time.Until(time.Unix(reset, 0)) + jitter(c.cfg.RetryWaitMin))
+	}
+	return c.backoff(try)
 }
 
 func (c *Client) capWait(d time.Duration) time.Duration {
@@ -162,4 +264,44 @@ func (c *Client) capWait(d time.Duration) time.Duration {
 // jitter spreads clients that were throttled together over up to a quarter of d.
 func jitter(d time.Duration) time.Duration {
 	return time.Duration(rand.Int64N(int64(d)/4 + 1))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// serverClock learns GitLab's time from the Date header of its answers, so that a search for a
+// deployment created "since the request was sent" does not depend on this machine's clock.
+type serverClock struct {
+	known  atomic.Bool
+	offset atomic.Int64 // GitLab's time minus ours, in nanoseconds
+}
+
+func (s *serverClock) observe(h http.Header) {
+	date, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return
+	}
+	// Date is truncated to the second and was set before the answer travelled, so this offset
+	// is never later than the true one.
+	s.offset.Store(int64(time.Until(date)))
+	s.known.Store(true)
+}
+
+// earliest returns a GitLab time no later than GitLab's clock read at our time t.
+func (s *serverClock) earliest(t time.Time) time.Time {
+	if !s.known.Load() {
+		return t.Add(-time.Minute)
+	}
+	return t.Add(time.Duration(s.offset.Load()) - 5*time.Second)
 }
