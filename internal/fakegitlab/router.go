@@ -219,6 +219,9 @@ func faultReply(f Fault) reply {
 func (s *Server) run(r *http.Request, rt *route, vars map[string]string) (rep reply) {
 	defer func() {
 		if v := recover(); v != nil {
+			if s.onPanic != nil {
+				s.onPanic(v)
+			}
 			rep = internalError
 		}
 	}()

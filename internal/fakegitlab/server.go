@@ -63,6 +63,7 @@ type Server struct {
 	ln      net.Listener
 	handler http.Handler
 	done    chan struct{}
+	onPanic func(any) // tests: a handler panicked (the client got a 500)
 
 	statsMu sync.Mutex
 	stats   Stats
