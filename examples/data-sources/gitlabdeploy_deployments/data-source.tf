@@ -16,11 +16,15 @@ data "gitlabdeploy_deployment" "audited" {
   deployment_id = each.value.deployment_id
 }
 
+# In the list's order: newest finished first would be sort = "desc".
 output "approved_by" {
-  value = {
-    for id, d in data.gitlabdeploy_deployment.audited :
-    "${d.ref}@${substr(d.sha, 0, 8)} (#${d.iid})" => [for a in d.approvals : a.user.username if a.status == "approved"]
-  }
+  value = [
+    for d in data.gitlabdeploy_deployments.last_month.deployments : {
+      iid       = d.iid
+      sha       = d.sha
+      approvers = [for a in data.gitlabdeploy_deployment.audited[tostring(d.deployment_id)].approvals : a.user.username if a.status == "approved"]
+    }
+  ]
 }
 
 # The ten most recent deployments to staging, newest first.
