@@ -547,6 +547,10 @@ func TestAccDeploymentResource_deleteRefused(t *testing.T) {
 				ExpectError: errorMatching("Deployment Cannot Be Destroyed", "because it is running", "cancel_and_delete"),
 			},
 			{
+				Config:      func() string { a := args; a.sha = shaOld; return a.config(fake, tokenMaintainer) }(),
+				ExpectError: errorMatching("Deployment Cannot Be Replaced", "because it is running"),
+			},
+			{
 				Config:           success.config(fake, tokenMaintainer),
 				ConfigPlanChecks: expectAction(plancheck.ResourceActionUpdate),
 				Check:            captureDeploymentID(deploymentAddress, &firstID),
@@ -698,4 +702,24 @@ func TestAccDeploymentResource_requestCost(t *testing.T) {
 			},
 		},
 	})
+}
+
+func TestSameCommit(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		a, b string
+		same bool
+	}{
+		{shaMain, shaMain, true},
+		{shaMain[:7], shaMain, true},
+		{strings.ToUpper(shaMain[:12]), shaMain, true},
+		{shaMain[:6], shaMain, false}, // too short to name a commit
+		{shaMain, shaOld, false},
+		{shaMain[:10], shaMain[:9] + "f", false},
+	}
+	for _, tc := range cases {
+		if got := sameCommit(tc.a, tc.b); got != tc.same {
+			t.Errorf("sameCommit(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.same)
+		}
+	}
 }

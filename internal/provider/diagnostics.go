@@ -28,10 +28,21 @@ var errorAdvice = []struct {
 	{gitlabapi.ErrForbidden, "The token's user lacks the permission. Reading deployments needs the Reporter " +
 		"role, creating and updating them Developer, deleting them Maintainer; on a protected environment " +
 		"the user also needs deploy access."},
-	{gitlabapi.ErrNotFound, "The project or deployment does not exist, or the token's user is not a member of " +
-		"the project. Check \"project\" and that \"base_url\" points at the right GitLab."},
+	{gitlabapi.ErrRouteNotFound, "The answer did not come from GitLab's API. Check that \"base_url\" (or " +
+		"GITLAB_BASE_URL) is the address of your GitLab, such as https://gitlab.example.com."},
+	{gitlabapi.ErrNotJSON, "The answer was not GitLab API JSON, as when \"base_url\" (or GITLAB_BASE_URL) leads " +
+		"to a web page or a proxy. Check that it is the address of your GitLab."},
+	{gitlabapi.ErrProjectNotFound, "GitLab shows no such project to these credentials: it does not exist, moved, " +
+		"or the token's user is not a member of it. Check \"project\", the token, and that \"base_url\" points " +
+		"at the right GitLab."},
+	{gitlabapi.ErrRecordNotFound, "The deployment does not exist in that project any more. Run terraform plan " +
+		"again: the refresh notices it is gone."},
+	{gitlabapi.ErrNotFound, "The deployment does not exist in that project, or the token's user is not a member " +
+		"of the project. Check \"project\", and that \"base_url\" points at the right GitLab."},
 	{gitlabapi.ErrRateLimited, "GitLab kept throttling the requests. Wait a little and try again, or raise " +
 		"\"max_retries\" in the provider block."},
+	{gitlabapi.ErrServer, "GitLab failed to answer (a server error) after the configured retries. Try again " +
+		"later, or raise \"max_retries\"."},
 	{context.DeadlineExceeded, "The operation ran out of time. Raise the matching value in the resource's " +
 		"\"timeouts\" block, or try again."},
 	{context.Canceled, "The operation was interrupted."},
