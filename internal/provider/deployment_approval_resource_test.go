@@ -2,13 +2,434 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/resource"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
 )
+
+const approvalAddress = "gitlabdeploy_deployment_approval.test"
+
+// Rule ids of approval_rules.json: production's Maintainers, qa and security-team rules.
+const (
+	ruleMaintainers  = 2
+	ruleQA           = 3
+	ruleSecurityTeam = 4
+)
+
+// approvalArgs renders resource "test" on a deployment of acme/app. Empty strings leave an
+// argument out.
+type approvalArgs struct {
+	deployment                     int64
+	status, comment, representedAs string
+	extra                          string // more HCL after the block
+}
+
+func (a approvalArgs) config(fake *fakegitlab.Server, token string) string {
+	var b strings.Builder
+	b.WriteString(providerBlock(fake.URL(), token))
+	fmt.Fprintf(&b, `
+resource "gitlabdeploy_deployment_approval" "test" {
+  project       = "acme/app"
+  deployment_id = %[1]d
+  status        = %[2]q
+`, a.deployment, a.status)
+	if a.comment != "" {
+		fmt.Fprintf(&b, "  comment       = %q\n", a.comment)
+	}
+	if a.representedAs != "" {
+		fmt.Fprintf(&b, "  represented_as = %q\n", a.representedAs)
+	}
+	b.WriteString("}\n")
+	b.WriteString(a.extra)
+	return b.String()
+}
+
+func expectApproval(attr string, value knownvalue.Check) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue(approvalAddress, tfjsonpath.New(attr), value)
+}
+
+func expectApprovalAction(action plancheck.ResourceActionType) resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{
+		PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(approvalAddress, action)},
+		PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+	}
+}
+
+// deploymentStatusIs checks, after a step, the status GitLab holds for a deployment of acme/app.
+type deploymentStatusIs struct {
+	client *gitlabapi.Client
+	id     int64
+	status string
+}
+
+func (c deploymentStatusIs) CheckState(ctx context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	d, err := c.client.GetDeployment(ctx, "acme/app", c.id)
+	switch {
+	case err != nil:
+		resp.Error = err
+	case d.Status != c.status:
+		resp.Error = fmt.Errorf("deployment %d is %s in GitLab, want %s", c.id, d.Status, c.status)
+	}
+}
+
+func TestAccDeploymentApprovalResource_approveThenRejectInPlace(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	sameCreatedAt := statecheck.CompareValue(compare.ValuesSame())
+	approve := approvalArgs{deployment: 1, status: "approved", comment: "ship it"}
+	reject := approvalArgs{deployment: 1, status: "rejected", comment: "wait for the fix"}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:           approve.config(fake, "mae-token"),
+				ConfigPlanChecks: expectApprovalAction(plancheck.ResourceActionCreate),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectApproval("id", knownvalue.StringExact("acme/app:1:3")),
+					expectApproval("status", knownvalue.StringExact("approved")),
+					expectApproval("comment", knownvalue.StringExact("ship it")),
+					expectApproval("represented_as", knownvalue.Null()),
+					expectApproval("user_id", knownvalue.Int64Exact(userMae)),
+					expectApproval("username", knownvalue.StringExact("mae")),
+					expectApproval("created_at", knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT`))),
+					expectApproval("rule_id", knownvalue.Int64Exact(ruleMaintainers)),
+					expectApproval("rule_name", knownvalue.StringExact("Maintainers")),
+					expectApproval("pending_approval_count", knownvalue.Int64Exact(2)),
+					sameCreatedAt.AddStateValue(approvalAddress, tfjsonpath.New("created_at")),
+					deploymentStatusIs{testClient(t, fake), 1, "success"},
+				},
+			},
+			{
+				// GitLab replaces status and comment in place; the rejection counts for nothing,
+				// and an API-created deployment keeps its status.
+				Config:           reject.config(fake, "mae-token"),
+				ConfigPlanChecks: expectApprovalAction(plancheck.ResourceActionUpdate),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectApproval("id", knownvalue.StringExact("acme/app:1:3")),
+					expectApproval("status", knownvalue.StringExact("rejected")),
+					expectApproval("comment", knownvalue.StringExact("wait for the fix")),
+					expectApproval("rule_id", knownvalue.Int64Exact(ruleMaintainers)),
+					expectApproval("pending_approval_count", knownvalue.Int64Exact(3)),
+					sameCreatedAt.AddStateValue(approvalAddress, tfjsonpath.New("created_at")),
+					deploymentStatusIs{testClient(t, fake), 1, "success"},
+				},
+			},
+			{
+				Config: approvalArgs{deployment: 1, status: "rejected", comment: "new words"}.config(fake, "mae-token"),
+				ExpectError: errorMatching("Comment Cannot Change Alone",
+					`mae's rejected decision on deployment 1 of project "acme/app" was recorded with comment "wait for the fix"`,
+					`Set "comment" back to "wait for the fix"`),
+			},
+			{
+				Config:      approvalArgs{deployment: 1, status: "rejected"}.config(fake, "mae-token"),
+				ExpectError: errorMatching("Comment Cannot Change Alone", `comment none cannot be recorded`),
+			},
+			{
+				Config:            reject.config(fake, "mae-token"),
+				ResourceName:      approvalAddress,
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+			{
+				// Without a user id: the provider user's decision.
+				Config:            reject.config(fake, "mae-token"),
+				ResourceName:      approvalAddress,
+				ImportState:       true,
+				ImportStateId:     "acme/app:1",
+				ImportStateVerify: true,
+			},
+			{
+				Config:          reject.config(fake, "mae-token"),
+				ResourceName:    approvalAddress,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+		},
+	})
+}
+
+// A CI-created blocked deployment stays blocked when approved; a rejection fails it.
+func TestAccDeploymentApprovalResource_ciDeployment(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:           approvalArgs{deployment: 2, status: "approved"}.config(fake, "mae-token"),
+				ConfigPlanChecks: expectApprovalAction(plancheck.ResourceActionCreate),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectApproval("pending_approval_count", knownvalue.Int64Exact(2)),
+					deploymentStatusIs{testClient(t, fake), 2, "blocked"},
+				},
+			},
+			{
+				Config:           approvalArgs{deployment: 2, status: "rejected", comment: "canary errors"}.config(fake, "mae-token"),
+				ConfigPlanChecks: expectApprovalAction(plancheck.ResourceActionUpdate),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectApproval("status", knownvalue.StringExact("rejected")),
+					deploymentStatusIs{testClient(t, fake), 2, "failed"},
+				},
+			},
+		},
+	})
+}
+
+// Each rule needs its own approval: pending_approval_count goes down by one per rule, and not
+// for a second approval under a rule already satisfied. Other approvers act through the API.
+func TestAccDeploymentApprovalResource_severalRules(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	config := approvalArgs{deployment: 6, status: "approved"}.config(fake, "mae-token")
+	pending := func(n int64) []statecheck.StateCheck {
+		return []statecheck.StateCheck{expectApproval("pending_approval_count", knownvalue.Int64Exact(n))}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config, ConfigStateChecks: pending(2)},
+			{
+				// sam matches Maintainers first: already satisfied by mae.
+				PreConfig:         func() { decideAs(t, fake, "sam-token", 6, "approved", "", "") },
+				Config:            config,
+				ConfigStateChecks: pending(2),
+			},
+			{
+				PreConfig:         func() { decideAs(t, fake, "quinn-token", 6, "approved", "", "") },
+				Config:            config,
+				ConfigStateChecks: pending(1),
+			},
+			{
+				// The provider's token now acts for sam: mae's decision can only change with mae's.
+				Config: approvalArgs{deployment: 6, status: "rejected"}.config(fake, "sam-token"),
+				ExpectError: errorMatching("Decision Belongs to Another User", "decision of mae (id 3)",
+					"credentials act for sam (id 5)"),
+			},
+			{
+				PreConfig:         func() { decideAs(t, fake, "sam-token", 6, "approved", "", "security") },
+				Config:            config,
+				ConfigStateChecks: pending(0),
+			},
+			{
+				Config: approvalArgs{deployment: 6, status: "rejected"}.config(fake, "mae-token"),
+				ExpectError: errorMatching("Deployment No Longer Waits for Approvals",
+					`every approval rule of environment "production" is satisfied`, `Set "status" back to "approved"`),
+			},
+		},
+	})
+}
+
+// sam matches two rules: without represented_as his decision counts for Maintainers, with it
+// for security-team; changing represented_as records a new decision.
+func TestAccDeploymentApprovalResource_representedAs(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	config := func(representedAs string) string {
+		return approvalArgs{deployment: 1, status: "approved", representedAs: representedAs, extra: `
+resource "gitlabdeploy_deployment_approval" "maintainer" {
+  project       = "acme/app"
+  deployment_id = 1
+  status        = "approved"
+}
+`}.config(fake, "sam-token")
+	}
+	maintainer := "gitlabdeploy_deployment_approval.maintainer"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config("security"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(maintainer, tfjsonpath.New("id"), knownvalue.StringExact("acme/app:1:5")),
+					statecheck.ExpectKnownValue(maintainer, tfjsonpath.New("rule_name"), knownvalue.StringExact("Maintainers")),
+					expectApproval("id", knownvalue.StringExact(fmt.Sprintf("acme/app:1:5:%d", ruleSecurityTeam))),
+					expectApproval("rule_id", knownvalue.Int64Exact(ruleSecurityTeam)),
+					expectApproval("rule_name", knownvalue.StringExact("security-team")),
+				},
+			},
+			{
+				// Both decisions are sam's; refreshing keeps each with its rule.
+				Config: config("security"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(maintainer, tfjsonpath.New("rule_id"), knownvalue.Int64Exact(ruleMaintainers)),
+					statecheck.ExpectKnownValue(maintainer, tfjsonpath.New("pending_approval_count"), knownvalue.Int64Exact(1)),
+					expectApproval("rule_id", knownvalue.Int64Exact(ruleSecurityTeam)),
+					expectApproval("pending_approval_count", knownvalue.Int64Exact(1)),
+				},
+			},
+			{
+				Config:                  config("security"),
+				ResourceName:            approvalAddress,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"represented_as"},
+			},
+			{
+				Config:           config("security-team"),
+				ConfigPlanChecks: expectApprovalAction(plancheck.ResourceActionReplace),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectApproval("represented_as", knownvalue.StringExact("security-team")),
+					expectApproval("rule_id", knownvalue.Int64Exact(ruleSecurityTeam)),
+				},
+			},
+		},
+	})
+}
+
+// Every refusal names the cause and the fix.
+func TestAccDeploymentApprovalResource_refusals(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	step := func(args approvalArgs, token string, parts ...string) resource.TestStep {
+		return resource.TestStep{Config: args.config(fake, token), ExpectError: errorMatching(parts...)}
+	}
+	approve := func(id int64) approvalArgs { return approvalArgs{deployment: id, status: "approved"} }
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			step(approvalArgs{deployment: 1, status: "maybe"}, "mae-token", "status", `value must be one of`, `"approved"`, `"rejected"`),
+			step(approvalArgs{deployment: 1, status: "approved", comment: strings.Repeat("é", 256)}, "mae-token",
+				"comment", "must be between 1 and 255"),
+			step(approve(3), "mae-token", "This environment is not protected.", "Protect the environment with approval rules"),
+			step(approve(4), "mae-token", "Deployment approvals is not configured", "Add approval rules to its protected environment"),
+			step(approve(1), "dora-token", "You cannot approve your own deployment", "allow_pipeline_trigger_approve_deployment",
+				"Rejecting one's own deployment is always allowed"),
+			step(approve(1), "rita-token", "You don't have permission to approve this deployment",
+				"matches none of the approval rules"),
+			step(approve(1), "gus-token", "403 Forbidden", "at least the Reporter role"),
+			step(approvalArgs{deployment: 1, status: "approved", representedAs: "security"}, "mae-token",
+				"There are no approval rules for the given `represent_as` parameter", `represented_as "security"`),
+			step(approve(999), "mae-token", `Deployment 999 is not a deployment of project "acme/app"`, "not its iid"),
+			{
+				PreConfig: func() { decideAs(t, fake, "sam-token", 5, "approved", "", "") },
+				Config:    approve(5).config(fake, "mae-token"),
+				ExpectError: errorMatching("This deployment is not waiting for approvals",
+					"every approval rule of its environment is satisfied", "Remove this resource"),
+			},
+			{
+				// mae approved deployment 6 before Terraform, with another comment.
+				PreConfig: func() { decideAs(t, fake, "mae-token", 6, "approved", "by hand", "") },
+				Config:    approvalArgs{deployment: 6, status: "approved", comment: "from terraform"}.config(fake, "mae-token"),
+				ExpectError: errorMatching("Decision Already Recorded With Another Comment", `comment "by hand"`,
+					`set "comment" to "by hand"`, "terraform import <address> acme/app:6:3"),
+			},
+		},
+	})
+}
+
+// A decision changed or gone outside Terraform shows in the plan.
+func TestAccDeploymentApprovalResource_drift(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	config := approvalArgs{deployment: 6, status: "approved"}.config(fake, "mae-token")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig:        func() { decideAs(t, fake, "mae-token", 6, "rejected", "changed my mind", "") },
+				Config:           config,
+				ConfigPlanChecks: expectApprovalAction(plancheck.ResourceActionUpdate),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectApproval("status", knownvalue.StringExact("approved")),
+					expectApproval("comment", knownvalue.Null()),
+				},
+			},
+			{
+				// The deployment is deleted, and its decisions with it: the plan posts it again.
+				PreConfig: func() {
+					if err := testClient(t, fake).DeleteDeployment(context.Background(), "acme/app", 6); err != nil {
+						t.Fatalf("deleting deployment 6: %v", err)
+					}
+				},
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(approvalAddress, plancheck.ResourceActionCreate)},
+				},
+			},
+		},
+	})
+}
+
+// With a CI job token the provider learns its user from GitLab's answer.
+func TestAccDeploymentApprovalResource_jobToken(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	config := fmt.Sprintf(`
+provider "gitlabdeploy" {
+  base_url  = %[1]q
+  job_token = "mae-job-token"
+}
+
+resource "gitlabdeploy_deployment_approval" "test" {
+  project       = "acme/app"
+  deployment_id = 1
+  status        = "approved"
+}
+`, fake.URL())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:           config,
+				ConfigPlanChecks: expectApprovalAction(plancheck.ResourceActionCreate),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectApproval("id", knownvalue.StringExact("acme/app:1:3")),
+					expectApproval("username", knownvalue.StringExact("mae")),
+				},
+			},
+			{
+				Config:        config,
+				ResourceName:  approvalAddress,
+				ImportState:   true,
+				ImportStateId: "acme/app:1",
+				ExpectError:   errorMatching("Unable to Find the Provider's User", "import with acme/app:1:<user_id>"),
+			},
+			{
+				Config:            config,
+				ResourceName:      approvalAddress,
+				ImportState:       true,
+				ImportStateId:     "acme/app:1:3",
+				ImportStateVerify: true,
+			},
+		},
+	})
+}
+
+func TestAccDeploymentApprovalResource_importErrors(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	config := approvalArgs{deployment: 1, status: "approved"}.config(fake, "mae-token")
+	step := func(id string, parts ...string) resource.TestStep {
+		return resource.TestStep{Config: config, ResourceName: approvalAddress, ImportState: true, ImportStateId: id,
+			ExpectError: errorMatching(parts...)}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			step("acme/app", "Invalid Deployment Decision Import ID", "<project>:<deployment_id>[:<user_id>[:<rule_id>]]"),
+			step("acme/app:1:x", "Invalid Deployment Decision Import ID", `user id "x"`),
+			// Nobody has decided on deployment 1 yet.
+			step("acme/app:1:3", "Cannot import non-existent remote object"),
+		},
+	})
+}
 
 func TestParseApprovalImportID(t *testing.T) {
 	t.Parallel()
@@ -58,8 +479,8 @@ func TestDeploymentApprovalResource_destroyWarns(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	r := NewDeploymentApprovalResource()
-	var schemaResp resource.SchemaResponse
-	r.Schema(ctx, resource.SchemaRequest{}, &schemaResp)
+	var schemaResp fwresource.SchemaResponse
+	r.Schema(ctx, fwresource.SchemaRequest{}, &schemaResp)
 	state := tfsdk.State{Schema: schemaResp.Schema}
 	diags := state.Set(ctx, &deploymentApprovalResourceModel{
 		ID:           types.StringValue("acme/app:1:3"),
@@ -72,8 +493,8 @@ func TestDeploymentApprovalResource_destroyWarns(t *testing.T) {
 	if diags.HasError() {
 		t.Fatalf("setting state: %v", diags)
 	}
-	resp := resource.DeleteResponse{State: state}
-	r.Delete(ctx, resource.DeleteRequest{State: state}, &resp)
+	resp := fwresource.DeleteResponse{State: state}
+	r.Delete(ctx, fwresource.DeleteRequest{State: state}, &resp)
 
 	if resp.Diagnostics.HasError() || resp.Diagnostics.WarningsCount() != 1 {
 		t.Fatalf("diagnostics = %v; want exactly one warning", resp.Diagnostics)
