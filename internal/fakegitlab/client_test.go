@@ -102,3 +102,64 @@ func TestClientSeesErrorBodiesVerbatim(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestClientProtectedEnvironmentsAndApprovals(t *testing.T) {
+	t.Parallel()
+	srv := newConformanceServer(t)
+	gl := client(t, srv, "mae-token")
+	pe, _, err := gl.ProtectedEnvironments.ProtectRepositoryEnvironments("acme/app", &gitlab.ProtectRepositoryEnvironmentsOptions{
+		Name: gitlab.Ptr("review/app"),
+		DeployAccessLevels: &[]*gitlab.EnvironmentAccessOptions{
+			{AccessLevel: gitlab.Ptr(gitlab.MaintainerPermissions)},
+			{UserID: gitlab.Ptr[int64](6)}, // not a member: dropped silently
+		},
+		ApprovalRules: &[]*gitlab.EnvironmentApprovalRuleOptions{
+			{GroupID: gitlab.Ptr[int64](134), RequiredApprovalCount: gitlab.Ptr[int64](1)},
+			{AccessLevel: gitlab.Ptr(gitlab.MaintainerPermissions), AccessLevelDescription: gitlab.Ptr("ignored")},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pe.DeployAccessLevels) != 1 || len(pe.ApprovalRules) != 2 || pe.ApprovalRules[0].AccessLevelDescription != "security-group" ||
+		pe.ApprovalRules[1].RequiredApprovalCount != 1 {
+		t.Errorf("created %+v", pe)
+	}
+	pe, _, err = gl.ProtectedEnvironments.UpdateProtectedEnvironments("acme/app", "review/app", &gitlab.UpdateProtectedEnvironmentsOptions{
+		ApprovalRules: &[]*gitlab.UpdateEnvironmentApprovalRuleOptions{{ID: gitlab.Ptr(pe.ApprovalRules[1].ID), Destroy: gitlab.Ptr(true)}},
+	})
+	if err != nil || len(pe.ApprovalRules) != 1 {
+		t.Fatalf("update: %v %+v", err, pe)
+	}
+	list, _, err := gl.ProtectedEnvironments.ListProtectedEnvironments(1, nil)
+	if err != nil || len(list) != 4 || list[2].Name != "review/app" {
+		t.Errorf("list: %v %d", err, len(list))
+	}
+
+	d, _, err := gl.Deployments.CreateProjectDeployment(1, &gitlab.CreateProjectDeploymentOptions{
+		Environment: gitlab.Ptr("review/app"), Ref: gitlab.Ptr("main"), SHA: gitlab.Ptr("main"), Tag: gitlab.Ptr(false),
+		Status: gitlab.Ptr(gitlab.DeploymentStatusRunning),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client(t, srv, "sam-token").Deployments.ApproveOrRejectProjectDeployment(1, d.ID, &gitlab.ApproveOrRejectProjectDeploymentOptions{
+		Status: gitlab.Ptr(gitlab.DeploymentApprovalStatusApproved), Comment: gitlab.Ptr("fine"), RepresentedAs: gitlab.Ptr("security"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = client(t, srv, "max-token").Deployments.ApproveOrRejectProjectDeployment(1, d.ID, &gitlab.ApproveOrRejectProjectDeploymentOptions{
+		Status: gitlab.Ptr(gitlab.DeploymentApprovalStatusApproved),
+	})
+	var er *gitlab.ErrorResponse
+	if !errors.As(err, &er) || er.Message != "{message: This deployment is not waiting for approvals.}" {
+		t.Errorf("approving a satisfied deployment: %v", err)
+	}
+
+	if _, err := gl.ProtectedEnvironments.UnprotectEnvironment(1, "review/app"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := gl.ProtectedEnvironments.GetProtectedEnvironment(1, "review/app"); !errors.Is(err, gitlab.ErrNotFound) {
+		t.Errorf("get after delete: %v", err)
+	}
+}

@@ -15,7 +15,8 @@ import (
 // answers GitLab gives, in order. Steps share the server, so a later step sees an earlier step's
 // effect. In expected values, "$BASE" stands for the server's base URL.
 type scenario struct {
-	Seed  string `json:"seed"`
+	Seed  string `json:"seed"` // a file in testdata/seeds, or "demo" for DemoSeed
+
 	Steps []step `json:"steps"`
 }
 
@@ -56,7 +57,11 @@ func TestConformance(t *testing.T) {
 			if err := dec.Decode(&sc); err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
-			srv := NewTestServer(t, loadSeed(t, sc.Seed), Options{Now: fixedClock})
+			seed := DemoSeed()
+			if sc.Seed != "demo" {
+				seed = loadSeed(t, sc.Seed)
+			}
+			srv := NewTestServer(t, seed, Options{Now: fixedClock})
 			for _, st := range sc.Steps {
 				runStep(t, srv, st)
 			}

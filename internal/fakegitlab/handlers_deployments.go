@@ -53,7 +53,7 @@ func handleListDeployments(c *call) reply {
 		return badRequest("`finished_at` filter must be combined with `success` status filter.")
 	}
 	list := slices.DeleteFunc(slices.Clone(p.deployments), func(d *deployment) bool {
-		return (env != nil && d.env.name != *env) ||
+		return (env != nil && *env != "" && d.env.name != *env) ||
 			(status != "" && d.status != status) ||
 			(updatedAfter != nil && d.updatedAt.Before(*updatedAfter)) ||
 			(updatedBefore != nil && d.updatedAt.After(*updatedBefore)) ||
