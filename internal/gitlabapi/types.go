@@ -43,6 +43,7 @@ type Job struct {
 	Stage  string `json:"stage"`
 	Status string `json:"status"`
 	Ref    string `json:"ref"`
+	Tag    bool   `json:"tag"`
 	WebURL string `json:"web_url"`
 }
 

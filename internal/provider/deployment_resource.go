@@ -137,10 +137,17 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 			"tag": schema.BoolAttribute{
 				MarkdownDescription: "Whether `ref` is a tag. Default `false`. GitLab never returns it, so import learns it " +
 					"from the repository's tags. Changing it records a new deployment.",
-				Optional:      true,
-				Computed:      true,
-				Default:       booldefault.StaticBool(false),
-				PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplaceIf(
+					func(_ context.Context, req planmodifier.BoolRequest, resp *boolplanmodifier.RequiresReplaceIfFuncResponse) {
+						// Null only after an import that could not learn it: take the configuration's word.
+						resp.RequiresReplace = !req.StateValue.IsNull()
+					},
+					"Changing tag records a new deployment.",
+					"Changing `tag` records a new deployment.",
+				)},
 			},
 			"status": schema.StringAttribute{
 				MarkdownDescription: "Status of the deployment: " + enumMarkdown(gitlabapi.APIStatuses) + ". Required to " +
@@ -306,14 +313,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 	}
 
 	if state.Tag.IsNull() {
-		// Only after import: GitLab never returns tag, so ask the repository.
-		isTag, err := r.client.TagExists(ctx, project, d.Ref)
-		if err != nil {
-			addGitLabError(&resp.Diagnostics, "Unable to Read Deployment",
-				fmt.Sprintf("the tags of project %q (to learn whether ref %q of %s is a tag)", project, d.Ref, subject), err)
-			return
-		}
-		state.Tag = types.BoolValue(isTag)
+		state.Tag = r.learnTag(ctx, project, d, &resp.Diagnostics)
 	}
 	if state.OnDestroy.IsNull() {
 		state.OnDestroy = types.StringValue(onDestroyKeep)
@@ -557,6 +557,25 @@ func (r *deploymentResource) cancelAndDelete(ctx context.Context, project string
 	return r.client.DeleteDeployment(ctx, project, id)
 }
 
+// learnTag finds out after an import whether the deployment's ref is a tag, which GitLab never
+// returns: from the CI job that made it, else from the repository's tags. When the tags cannot
+// be read (job tokens may not reach that API), it stays null and the configuration decides.
+func (r *deploymentResource) learnTag(ctx context.Context, project string, d *gitlabapi.Deployment, diags *diag.Diagnostics) types.Bool {
+	if d.Deployable != nil {
+		return types.BoolValue(d.Deployable.Tag)
+	}
+	isTag, err := r.client.TagExists(ctx, project, d.Ref)
+	if err != nil {
+		diags.AddWarning("Unable to Tell Whether the Deployment Ref Is a Tag", fmt.Sprintf(
+			"GitLab never returns a deployment's \"tag\", so the provider looks %q up among the tags of project %q, "+
+				"but GitLab refused: %v\n\nThe next apply takes \"tag\" from the configuration, without "+
+				"replacing %s: make sure it says whether %q is a tag.", d.Ref, project, err,
+			deploymentSubject(project, d.ID), d.Ref))
+		return types.BoolNull()
+	}
+	return types.BoolValue(isTag)
+}
+
 // checkCreate refuses at plan time a new deployment without a status.
 func (r *deploymentResource) checkCreate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
@@ -612,7 +631,7 @@ func replacedArguments(state, plan *deploymentResourceModel) []string {
 	if plan.SHA.IsUnknown() || !sameCommit(plan.SHA.ValueString(), state.SHA.ValueString()) {
 		changed = append(changed, "sha")
 	}
-	if !plan.Tag.Equal(state.Tag) {
+	if !state.Tag.IsNull() && !plan.Tag.Equal(state.Tag) {
 		changed = append(changed, "tag")
 	}
 	return changed

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -722,4 +723,33 @@ func TestSameCommit(t *testing.T) {
 			t.Errorf("sameCommit(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.same)
 		}
 	}
+}
+
+// When the repository's tags cannot be read at import, tag is taken from the configuration at
+// the next apply, without replacing the deployment.
+func TestAccDeploymentResource_importTagUnknown(t *testing.T) {
+	t.Parallel()
+	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{
+		Fault: func(r *http.Request) fakegitlab.Fault {
+			if strings.Contains(r.URL.EscapedPath(), "/repository/tags/") {
+				return fakegitlab.Fault500
+			}
+			return fakegitlab.FaultNone
+		},
+	})
+	release := deploymentArgs{project: "acme/app", environment: "production", ref: "v1.0.0", sha: shaV1, status: "success", tag: ptr(true)}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: release.config(fake, tokenMaintainer), ResourceName: deploymentAddress,
+				ImportState: true, ImportStateId: "acme/app:1", ImportStatePersist: true,
+			},
+			{
+				Config:            release.config(fake, tokenMaintainer),
+				ConfigPlanChecks:  expectAction(plancheck.ResourceActionUpdate),
+				ConfigStateChecks: []statecheck.StateCheck{expectState("tag", knownvalue.Bool(true)), expectState("deployment_id", knownvalue.Int64Exact(1))},
+			},
+		},
+	})
 }
