@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -378,4 +379,41 @@ output "approved_by" {
 			},
 		}},
 	})
+}
+
+// The data sources' schemas and the converters in convert.go describe the same objects; a field
+// added to one and not the other would fail every read.
+func TestDataSourceSchemasMatchConverters(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	schemaOf := func(ds datasource.DataSource) map[string]attr.Type {
+		var resp datasource.SchemaResponse
+		ds.Schema(ctx, datasource.SchemaRequest{}, &resp)
+		if diags := resp.Schema.ValidateImplementation(ctx); diags.HasError() {
+			t.Fatalf("%T schema: %v", ds, diags)
+		}
+		byName := map[string]attr.Type{}
+		for name, a := range resp.Schema.Attributes {
+			byName[name] = a.GetType()
+		}
+		return byName
+	}
+	objectOf := func(attrTypes map[string]attr.Type) attr.Type { return types.ObjectType{AttrTypes: attrTypes} }
+	listOf := func(elem attr.Type) attr.Type { return types.ListType{ElemType: elem} }
+	for _, c := range []struct {
+		ds    datasource.DataSource
+		attr  string
+		value attr.Type
+	}{
+		{NewDeploymentsDataSource(), "deployments", listOf(deploymentListItemType)},
+		{NewDeploymentDataSource(), "user", objectOf(userAttrTypes)},
+		{NewDeploymentDataSource(), "deployable", objectOf(jobAttrTypes)},
+		{NewDeploymentDataSource(), "approvals", listOf(objectOf(approvalAttrTypes))},
+		{NewDeploymentDataSource(), "approval_summary", objectOf(approvalSummaryAttrTypes)},
+		{NewDeploymentMergeRequestsDataSource(), "merge_requests", listOf(objectOf(mergeRequestAttrTypes))},
+	} {
+		if got := schemaOf(c.ds)[c.attr]; got == nil || !got.Equal(c.value) {
+			t.Errorf("%T: schema type of %s is %v, the converter builds %v", c.ds, c.attr, got, c.value)
+		}
+	}
 }

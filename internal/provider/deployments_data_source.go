@@ -209,6 +209,11 @@ func (d *deploymentsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 	attrs["deployments"] = tftypes.NewValue(tftypes.List{ElementType: deploymentListItemType.TerraformType(ctx)}, elems)
+	if err := tftypes.ValidateValue(req.Config.Raw.Type(), attrs); err != nil {
+		resp.Diagnostics.AddError("Unable to List Deployments", "The deployments do not fit the data source's schema; "+
+			"this is a bug in the provider, please report it: "+err.Error())
+		return
+	}
 	resp.State.Raw = tftypes.NewValue(req.Config.Raw.Type(), attrs)
 }
 
