@@ -81,8 +81,9 @@ func (d *deploymentDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 			"ref":            computedString("Branch or tag that was deployed."),
 			"sha":            computedString("SHA of the commit that was deployed."),
 			"tag": schema.BoolAttribute{
-				MarkdownDescription: "Whether `ref` names a tag of the repository. GitLab does not return it, so the " +
-					"provider asks the repository; a tag deleted since the deployment reads `false`.",
+				MarkdownDescription: "Whether `ref` is a tag. GitLab does not return it: the provider takes it from the CI " +
+					"job that made the deployment, else asks whether the repository has a tag of that name (a tag deleted " +
+					"since then reads `false`). Null, with a warning, when the repository's tags cannot be read.",
 				Computed: true,
 			},
 			"status":     computedString("Status: " + enumMarkdown(listStatuses) + "."),
@@ -141,25 +142,36 @@ func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		addDeploymentReadError(&resp.Diagnostics, "Unable to Read Deployment", project, id, err)
 		return
 	}
+	config.setFromAPI(dep, d.tag(ctx, project, dep, &resp.Diagnostics))
+	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
+}
+
+// tag tells whether the deployment's ref is a tag, which GitLab never returns: from the CI job
+// that made it, else from the repository's tags. When the tags cannot be read (job tokens may not
+// reach that API) it is null, with a warning, rather than failing the whole read.
+func (d *deploymentDataSource) tag(ctx context.Context, project string, dep *gitlabapi.Deployment, diags *diag.Diagnostics) types.Bool {
+	if dep.Deployable != nil {
+		return types.BoolValue(dep.Deployable.Tag)
+	}
 	isTag, err := d.client.TagExists(ctx, project, dep.Ref)
 	if err != nil {
-		addGitLabError(&resp.Diagnostics, "Unable to Read Deployment",
-			fmt.Sprintf("the tags of project %q (to learn whether ref %q of %s is a tag)", project, dep.Ref, deploymentSubject(project, id)), err)
-		return
+		diags.AddAttributeWarning(path.Root("tag"), "Unable to Tell Whether the Deployment Ref Is a Tag", fmt.Sprintf(
+			"GitLab never returns a deployment's \"tag\", so the provider looks %q up among the tags of project %q, "+
+				"but GitLab refused: %v\n\n\"tag\" of %s is null.", dep.Ref, project, err, deploymentSubject(project, dep.ID)))
+		return types.BoolNull()
 	}
-	config.setFromAPI(dep, isTag)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
+	return types.BoolValue(isTag)
 }
 
 // setFromAPI fills every computed attribute from the deployment GitLab returned, through the
 // resource's converter so that a deployment reads the same in both.
-func (m *deploymentDataSourceModel) setFromAPI(d *gitlabapi.Deployment, tag bool) {
+func (m *deploymentDataSourceModel) setFromAPI(d *gitlabapi.Deployment, tag types.Bool) {
 	var r deploymentResourceModel
 	r.Project = m.Project
 	r.setFromAPI(d)
 	m.ID, m.DeploymentID, m.IID = r.ID, r.DeploymentID, r.IID
 	m.Environment, m.EnvironmentID = r.Environment, r.EnvironmentID
-	m.Ref, m.SHA, m.Tag, m.Status = r.Ref, r.SHA, types.BoolValue(tag), r.Status
+	m.Ref, m.SHA, m.Tag, m.Status = r.Ref, r.SHA, tag, r.Status
 	m.CreatedAt, m.UpdatedAt = r.CreatedAt, r.UpdatedAt
 	m.User, m.Deployable = r.User, r.Deployable
 	m.PendingApprovalCount, m.Approvals = r.PendingApprovalCount, r.Approvals

@@ -417,3 +417,38 @@ func TestDataSourceSchemasMatchConverters(t *testing.T) {
 		}
 	}
 }
+
+// When the repository's tags cannot be read, tag reads null with a warning and the rest of the
+// deployment still reads; a CI deployment's job says whether its ref is a tag.
+func TestAccDeploymentDataSource_tagsUnreadable(t *testing.T) {
+	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{
+		Fault: func(r *http.Request) fakegitlab.Fault {
+			if strings.Contains(r.URL.Path, "/repository/tags/") {
+				return fakegitlab.Fault503
+			}
+			return fakegitlab.FaultNone
+		},
+	})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(fake.URL(), tokenReporter) + `
+data "gitlabdeploy_deployment" "api" {
+  project       = "acme/app"
+  deployment_id = 1
+}
+
+data "gitlabdeploy_deployment" "ci" {
+  project       = "acme/app"
+  deployment_id = 4
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.api", tfjsonpath.New("tag"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.api", tfjsonpath.New("ref"), knownvalue.StringExact("v1.0.0")),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.api", tfjsonpath.New("status"), knownvalue.StringExact("success")),
+				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.ci", tfjsonpath.New("tag"), knownvalue.Bool(false)),
+			},
+		}},
+	})
+}
