@@ -15,7 +15,7 @@ import (
 // answers GitLab gives, in order. Steps share the server, so a later step sees an earlier step's
 // effect. In expected values, "$BASE" stands for the server's base URL.
 type scenario struct {
-	Seed  string `json:"seed"` // a file in testdata/seeds, or "demo" for DemoSeed
+	Seed string `json:"seed"` // a file in testdata/seeds, or "demo" for DemoSeed
 
 	Steps []step `json:"steps"`
 }

@@ -3,6 +3,7 @@ package fakegitlab
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -32,12 +33,12 @@ func FuzzDecodeParams(f *testing.F) {
 	f.Add("a[][b]=1&a[][c]=2&a[][b]=3", "application/x-www-form-urlencoded", []byte("x[0][y]=1&x[1][y]=2&x[y]=3&%zz=1"))
 	f.Add("q=%", "multipart/form-data; boundary=x", []byte("--x\r\nContent-Disposition: form-data; name=\"status\"\r\n\r\nsuccess\r\n--x--\r\n"))
 	f.Fuzz(func(t *testing.T, query, contentType string, body []byte) {
-		req := httptest.NewRequest(http.MethodPost, "/api/v4/projects/1/deployments", bytes.NewReader(body))
+		req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/api/v4/projects/1/deployments", bytes.NewReader(body))
 		req.URL.RawQuery = query
 		req.Header.Set("Content-Type", contentType)
 		p, err := decodeParams(req)
 		if err != nil {
-			if err != errBadBody {
+			if !errors.Is(err, errBadBody) {
 				t.Fatalf("unexpected error %v", err)
 			}
 			return
@@ -67,7 +68,7 @@ func FuzzAPI(f *testing.F) {
 			t.Fatal(err)
 		}
 		srv.onPanic = func(v any) { t.Fatalf("handler panicked: %v", v) }
-		req, err := http.NewRequest(method, "http://fake"+path, strings.NewReader(body))
+		req, err := http.NewRequestWithContext(t.Context(), method, "http://fake"+path, strings.NewReader(body))
 		if err != nil {
 			return
 		}
