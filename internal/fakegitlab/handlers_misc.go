@@ -78,13 +78,7 @@ func handleProject(c *call) reply {
 	if level := p.members[c.user.id]; level > 0 {
 		out.Permissions.ProjectAccess = &accessJSON{AccessLevel: level, NotificationLevel: 3}
 	}
-	groupLevel := 0
-	for _, g := range c.st.groups {
-		if isPathWithin(p.path, g.path) {
-			groupLevel = max(groupLevel, g.members[c.user.id])
-		}
-	}
-	if groupLevel > 0 {
+	if groupLevel := c.st.namespaceLevel(c.user, p); groupLevel > 0 {
 		out.Permissions.GroupAccess = &accessJSON{AccessLevel: groupLevel, NotificationLevel: 3}
 	}
 	return jsonReply(http.StatusOK, out)

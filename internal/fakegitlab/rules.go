@@ -22,15 +22,21 @@ const (
 // a membership of the namespace group or one of its ancestors, and a membership of a group the
 // project is shared with (or one of its ancestors). Administrators get no level from being admin.
 func (s *store) projectLevel(u *user, p *project) int {
-	level := p.members[u.id]
-	for _, g := range s.groups {
-		if isPathWithin(p.path, g.path) {
-			level = max(level, g.members[u.id])
-		}
-	}
+	level := max(p.members[u.id], s.namespaceLevel(u, p))
 	for _, id := range p.sharedWithGroups {
 		if g := s.groupByID[id]; g != nil {
 			level = max(level, s.groupLevel(u, g, true))
+		}
+	}
+	return level
+}
+
+// namespaceLevel is the user's highest membership of the project's namespace group or its ancestors.
+func (s *store) namespaceLevel(u *user, p *project) int {
+	level := 0
+	for _, g := range s.groups {
+		if isPathWithin(p.path, g.path) {
+			level = max(level, g.members[u.id])
 		}
 	}
 	return level
