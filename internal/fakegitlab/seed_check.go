@@ -181,9 +181,11 @@ func (c *seedChecker) project(path string, p *SeedProject) error {
 			return errorf(fmt.Sprintf("%s.shared_with_groups[%d]", path, i), "unknown group id %d", id)
 		}
 	}
+	// An allowlist may name projects outside the seed (the contract's own example does): only
+	// their job tokens could use the entry, so a path that is well formed is enough.
 	for i, other := range p.JobTokenAllowlist {
-		if _, ok := c.projects[strings.ToLower(other)]; !ok {
-			return errorf(fmt.Sprintf("%s.job_token_allowlist[%d]", path, i), "unknown project %q", other)
+		if !strings.Contains(strings.Trim(other, "/"), "/") {
+			return errorf(fmt.Sprintf("%s.job_token_allowlist[%d]", path, i), "%q is not a full project path such as group/project", other)
 		}
 	}
 	if err := c.members(path+".members", p.Members); err != nil {
