@@ -449,8 +449,8 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	}
 	if len(replaced) > 0 {
 		if detail := destroyRefusal(&state); detail != "" {
-			resp.Diagnostics.AddError("Deployment Cannot Be Replaced", "A replacement records a new deployment and then "+
-				"destroys this one as its on_destroy says. "+detail)
+			resp.Diagnostics.AddError("Deployment Cannot Be Replaced", "A replacement destroys this deployment as its "+
+				"on_destroy says. "+detail)
 		}
 		return
 	}
