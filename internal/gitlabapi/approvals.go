@@ -39,59 +39,64 @@ const recentSlack = time.Minute
 // deployment no longer waits for approvals, which this very decision may have caused.
 func (c *Client) Decide(ctx context.Context, project string, id int64, opts ApprovalOptions, userID int64) (*Decision, error) {
 	started := time.Now()
-	for attempt := 0; ; attempt++ {
-		var a Approval
-		_, err := c.send(ctx, call{method: http.MethodPost, path: deploymentPath(project, id) + "/approval", body: opts, out: &a})
-		if err == nil {
-			d, getErr := c.GetDeployment(ctx, project, id)
-			if getErr != nil {
-				return nil, fmt.Errorf("GitLab recorded the %s decision, but reading deployment %d afterwards failed: %w",
-					opts.Status, id, getErr)
+	var a Approval
+	var read *Deployment
+	_, err := c.send(ctx, call{
+		method: http.MethodPost, path: deploymentPath(project, id) + "/approval", body: opts, out: &a,
+		settle: func(ctx context.Context) (bool, error) {
+			d, err := c.GetDeployment(ctx, project, id)
+			if err != nil {
+				return false, err
 			}
-			return &Decision{Approval: a, Rule: RuleOf(d, &a), Deployment: d}, nil
-		}
-		if !outcomeUnknown(err) {
-			return nil, err
-		}
-
-		d, getErr := c.GetDeployment(ctx, project, id)
-		if getErr != nil {
-			return nil, fmt.Errorf("%w; reading the deployment afterwards also failed: %v", err, getErr)
-		}
-		if userID == 0 && c.cfg.JobToken == "" {
-			// Only worth a request on this rare path; GitLab refuses GET /user to job tokens.
-			if u, userErr := c.CurrentUser(ctx); userErr == nil {
-				userID = u.ID
+			if userID == 0 && c.cfg.JobToken == "" {
+				// Only worth a request on this rare path; GitLab refuses GET /user to job tokens.
+				if u, userErr := c.CurrentUser(ctx); userErr == nil {
+					userID = u.ID
+				}
 			}
-		}
-		var found *Approval
-		switch {
-		case userID != 0:
-			found = ownDecision(d, userID, opts)
-		case d.PendingApprovalCount == 0:
-			// Sending again would only be refused as "not waiting". A decision asked for here
-			// and recorded since this request started is this one, unless another approver
-			// made an identical decision in that minute: then give up rather than guess.
-			found = recentDecision(d, opts, started.Add(-recentSlack))
-			if found == nil {
-				return nil, fmt.Errorf("%w; deployment %d no longer waits for approvals and the provider cannot tell "+
-					"whether this %s decision was recorded (a CI job token cannot ask GitLab which user it acts for): "+
-					"check the deployment's approvals in GitLab", err, id, opts.Status)
+			found, err := lostDecision(d, opts, userID, started)
+			if found == nil || err != nil {
+				return false, err
 			}
-		}
-		if found != nil {
 			c.log(ctx, "found the decision a lost approval request recorded", map[string]any{
 				"deployment_id": id, "status": found.Status,
 			})
-			return &Decision{Approval: *found, Rule: RuleOf(d, found), Deployment: d}, nil
-		}
-		if attempt >= c.cfg.MaxRetries {
-			return nil, fmt.Errorf("gave up after %d tries: %w", attempt+1, err)
-		}
-		c.log(ctx, "approval request failed and recorded nothing; sending it again", map[string]any{
-			"deployment_id": id, "attempt": attempt + 1,
-		})
+			a, read = *found, d
+			return true, nil
+		},
+	})
+	if err != nil {
+		return nil, err
 	}
+	if read == nil {
+		if read, err = c.GetDeployment(ctx, project, id); err != nil {
+			return nil, fmt.Errorf("GitLab recorded the %s decision, but reading deployment %d afterwards failed: %w",
+				opts.Status, id, err)
+		}
+	}
+	return &Decision{Approval: a, Rule: RuleOf(read, &a), Deployment: read}, nil
+}
+
+// lostDecision finds on d the decision that a request with opts, whose answer was lost, may have
+// recorded. Nil without an error means that sending the request again is safe.
+func lostDecision(d *Deployment, opts ApprovalOptions, userID int64, started time.Time) (*Approval, error) {
+	switch {
+	case userID != 0:
+		// Not found: GitLab did not record it; sent again, it is recorded or refused for good.
+		return ownDecision(d, userID, opts), nil
+	case d.PendingApprovalCount > 0:
+		// Whose decisions are ours is unknown, but GitLab returns a decision sent twice unchanged.
+		return nil, nil
+	}
+	// Sending again would only be refused as "not waiting". A decision as asked, recorded since
+	// this request started, is this one, unless another approver made an identical decision in
+	// that time: then give up rather than guess.
+	if found := recentDecision(d, opts, started.Add(-recentSlack)); found != nil {
+		return found, nil
+	}
+	return nil, fmt.Errorf("deployment %d no longer waits for approvals, and a CI job token cannot ask GitLab which user "+
+		"it acts for, so whether this %s decision was recorded is unknown: check the deployment's approvals in GitLab",
+		d.ID, opts.Status)
 }
 
 // CurrentUser reads the user the client acts for. GitLab refuses it to CI job tokens.

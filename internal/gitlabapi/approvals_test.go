@@ -190,6 +190,31 @@ func TestDecide_lostAnswerResentWhileWaiting(t *testing.T) {
 	}
 }
 
+// With a job token, when the lost decision ended the wait and another approver made an identical
+// decision just before, the provider cannot tell which is its own: it says so rather than guess.
+func TestDecide_lostAnswerAmbiguousWithJobToken(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := startApprovalFake(t, func(r *http.Request) fakegitlab.Fault {
+		if r.Method == http.MethodPost && r.Header.Get("Job-Token") != "" {
+			return fakegitlab.FaultLoseAnswer502
+		}
+		return fakegitlab.FaultNone
+	})
+	if _, err := fakeClient(t, srv, "sam-token", "").Decide(ctx, "acme/app", 1,
+		ApprovalOptions{Status: ApprovalApproved, RepresentedAs: ptr("security")}, 0); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err := fakeClient(t, srv, "", "mae-job-token").Decide(ctx, "acme/app", 1, ApprovalOptions{Status: ApprovalApproved}, 0)
+	if !errors.Is(err, ErrOutcomeUnknown) || !strings.Contains(err.Error(), "check the deployment's approvals") {
+		t.Errorf("err = %v; want an unknown outcome telling to check the approvals", err)
+	}
+	if n := srv.Stats().ByRoute[approvalRoute]; n != 2 {
+		t.Errorf("approval requests = %d, want 2 (sam's, and mae's once)", n)
+	}
+}
+
 // A 500 that changed nothing: the decision is not on the deployment, so it is sent again.
 func TestDecide_failedRequestSentAgain(t *testing.T) {
 	t.Parallel()
