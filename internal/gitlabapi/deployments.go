@@ -100,16 +100,26 @@ func (c *Client) claim(id int64) bool {
 }
 
 // findCreated returns, claimed, a deployment that a create request sent at our time started
-// recorded, or nil when GitLab holds none: one created through the API since then, with the
-// request's parameters, that no other create of this process holds.
+// recorded, or nil when GitLab holds none: one created through the API since then by GitLab's
+// clock, with the request's parameters, that no other create of this process holds.
 func (c *Client) findCreated(ctx context.Context, project string, opts CreateDeploymentOptions, started time.Time) (*Deployment, error) {
-	since := c.clock.earliest(started)
+	// "Since" is by GitLab's clock, learnt from the Date header of its answers. Until one has
+	// shown it, ask for a day's deployments; this very answer then shows it.
+	since, known := c.clock.earliest(started)
+	if !known {
+		since = started.Add(-24 * time.Hour)
+	}
 	list, err := c.ListDeployments(ctx, project, ListDeploymentsOptions{
-		Environment: opts.Environment, OrderBy: "updated_at", Sort: "desc", UpdatedAfter: &since,
+		Environment: opts.Environment, OrderBy: "updated_at", Sort: "asc", UpdatedAfter: &since,
 	})
 	if err != nil {
 		return nil, err
 	}
+	if since, known = c.clock.earliest(started); !known {
+		since = started.Add(-time.Minute) // a GitLab that sends no Date header
+	}
+	// Oldest first: a newer match may be the only one recent enough for a create that started
+	// later and has lost its answer too.
 	for i := range list {
 		d := &list[i]
 		if d.CreatedAt.Before(since) || d.Ref != opts.Ref || d.SHA != opts.SHA || d.Status != opts.Status || d.CreatedByCI() {

@@ -10,8 +10,10 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -95,8 +97,11 @@ func (c *Client) settle(ctx context.Context, req call, err error, try int) (bool
 }
 
 func (c *Client) sendOnce(ctx context.Context, req call) (*gitlab.Response, error) {
+	// Whether the request left this machine decides whether a failure may have reached GitLab.
+	var wrote atomic.Bool
+	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }})
 	r, err := c.gl.NewRequest(req.method, req.path, req.body, []gitlab.RequestOptionFunc{
-		gitlab.WithContext(ctx), withQuery(req.query),
+		gitlab.WithContext(traced), withQuery(req.query),
 	})
 	if err != nil {
 		return nil, err
@@ -141,7 +146,7 @@ func (c *Client) sendOnce(ctx context.Context, req call) (*gitlab.Response, erro
 		}
 		return resp, &transportError{err: err, sent: true}
 	default:
-		return resp, newTransportError(err)
+		return resp, newTransportError(err, wrote.Load())
 	}
 }
 
@@ -163,25 +168,20 @@ type transportError struct {
 	kind      error // for errors.Is, or nil
 }
 
-func newTransportError(err error) *transportError {
+func newTransportError(err error, sent bool) *transportError {
 	var certErr *tls.CertificateVerificationError
 	var recordErr tls.RecordHeaderError
 	var dnsErr *net.DNSError
-	var opErr *net.OpError
 	switch {
 	case errors.As(err, &certErr):
-		return &transportError{err: err, permanent: true, kind: ErrUntrustedCertificate}
-	case errors.As(err, &recordErr):
-		return &transportError{err: err, permanent: true}
-	case errors.As(err, &dnsErr):
-		return &transportError{err: err, permanent: dnsErr.IsNotFound}
-	case errors.As(err, &opErr) && opErr.Op == "dial":
-		// Refused or unreachable: the connection never opened.
-		return &transportError{err: err}
-	default:
-		// Reset, closed or timed out after the request may have been written.
-		return &transportError{err: err, sent: true}
+		return &transportError{err: err, sent: sent, permanent: true, kind: ErrUntrustedCertificate}
+	case errors.As(err, &recordErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		// https:// for a server that speaks plain HTTP, or some other non-TLS service.
+		return &transportError{err: err, sent: sent, permanent: true}
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return &transportError{err: err, sent: sent, permanent: true}
 	}
+	return &transportError{err: err, sent: sent}
 }
 
 func (e *transportError) Error() string {
@@ -298,10 +298,11 @@ func (s *serverClock) observe(h http.Header) {
 	s.known.Store(true)
 }
 
-// earliest returns a GitLab time no later than GitLab's clock read at our time t.
-func (s *serverClock) earliest(t time.Time) time.Time {
+// earliest returns a GitLab time at most about two seconds before GitLab's clock read at our
+// time t, or false when no answer has shown GitLab's clock yet.
+func (s *serverClock) earliest(t time.Time) (time.Time, bool) {
 	if !s.known.Load() {
-		return t.Add(-time.Minute)
+		return time.Time{}, false
 	}
-	return t.Add(time.Duration(s.offset.Load()) - 5*time.Second)
+	return t.Add(time.Duration(s.offset.Load()) - time.Second), true
 }

@@ -148,27 +148,34 @@ func TestRateLimitWait_honoursRetryAfterThenRateLimitReset(t *testing.T) {
 	c := newTestClient(t, "http://127.0.0.1:1", func(c *Config) {
 		c.RetryWaitMin, c.RetryWaitMax = 40*time.Millisecond, time.Minute
 	})
-	in := func(s int) string { return strconv.FormatInt(time.Now().Add(time.Duration(s)*time.Second).Unix(), 10) }
+	// Header values are made when the case runs, from these times relative to then.
+	unix := func(d time.Duration) string { return strconv.FormatInt(time.Now().Add(d).Unix(), 10) }
+	date := func(d time.Duration) string { return time.Now().Add(d).UTC().Format(http.TimeFormat) }
 	cases := []struct {
 		name     string
-		header   map[string]string
+		header   func() map[string]string
 		min, max time.Duration
 	}{
-		{"Retry-After seconds", map[string]string{"Retry-After": "7"}, 7 * time.Second, 7*time.Second + 10*time.Millisecond},
-		{"Retry-After wins over RateLimit-Reset", map[string]string{"Retry-After": "2", "RateLimit-Reset": in(30)},
-			2 * time.Second, 2*time.Second + 10*time.Millisecond},
-		{"Retry-After date", map[string]string{"Retry-After": time.Now().Add(5 * time.Second).UTC().Format(http.TimeFormat)},
+		{"Retry-After seconds", func() map[string]string { return map[string]string{"Retry-After": "7"} },
+			7 * time.Second, 7*time.Second + 10*time.Millisecond},
+		{"Retry-After wins over RateLimit-Reset", func() map[string]string {
+			return map[string]string{"Retry-After": "2", "RateLimit-Reset": unix(30 * time.Second)}
+		}, 2 * time.Second, 2*time.Second + 10*time.Millisecond},
+		{"Retry-After date", func() map[string]string { return map[string]string{"Retry-After": date(5 * time.Second)} },
 			3 * time.Second, 5*time.Second + 10*time.Millisecond},
-		{"RateLimit-Reset alone", map[string]string{"RateLimit-Reset": in(10)}, 8 * time.Second, 10*time.Second + 10*time.Millisecond},
-		{"reset in the past", map[string]string{"RateLimit-Reset": in(-10)}, 0, 10 * time.Millisecond},
-		{"capped at RetryWaitMax", map[string]string{"Retry-After": "3600"}, time.Minute, time.Minute},
-		{"no header: backoff", nil, 20 * time.Millisecond, 40 * time.Millisecond},
+		{"RateLimit-Reset alone", func() map[string]string { return map[string]string{"RateLimit-Reset": unix(10 * time.Second)} },
+			8 * time.Second, 10*time.Second + 10*time.Millisecond},
+		{"reset in the past", func() map[string]string { return map[string]string{"RateLimit-Reset": unix(-10 * time.Second)} },
+			0, 10 * time.Millisecond},
+		{"capped at RetryWaitMax", func() map[string]string { return map[string]string{"Retry-After": "3600"} },
+			time.Minute, time.Minute},
+		{"no header: backoff", func() map[string]string { return nil }, 20 * time.Millisecond, 40 * time.Millisecond},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := http.Header{}
-			for k, v := range tc.header {
+			for k, v := range tc.header() {
 				h.Set(k, v)
 			}
 			wait := c.rateLimitWait(&gitlab.Response{Response: &http.Response{Header: h}}, 1)
