@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -749,6 +750,60 @@ func TestAccDeploymentResource_importTagUnknown(t *testing.T) {
 				Config:            release.config(fake, tokenMaintainer),
 				ConfigPlanChecks:  expectAction(plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{expectState("tag", knownvalue.Bool(true)), expectState("deployment_id", knownvalue.Int64Exact(1))},
+			},
+		},
+	})
+}
+
+// When GitLab applies a create or a status change and its answer is lost, the apply still
+// records exactly what GitLab holds: one deployment, in the status asked for.
+func TestAccDeploymentResource_lostAnswers(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	lost := map[string]bool{}
+	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{
+		Fault: func(r *http.Request) fakegitlab.Fault {
+			mu.Lock()
+			defer mu.Unlock()
+			if (r.Method == http.MethodPost || r.Method == http.MethodPut) && !lost[r.Method] {
+				lost[r.Method] = true
+				return fakegitlab.FaultLoseAnswerClose
+			}
+			return fakegitlab.FaultNone
+		},
+	})
+	args := staging("running")
+	args.environment = "review/lost"
+	onlyOne := func() {
+		list, err := testClient(t, fake).ListDeployments(context.Background(), "acme/app",
+			gitlabapi.ListDeploymentsOptions{Environment: args.environment})
+		if err != nil || len(list) != 1 {
+			t.Errorf("GitLab holds %d deployments in %s (%v), want 1", len(list), args.environment, err)
+		}
+	}
+	success := args
+	success.status = "success"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: args.config(fake, tokenMaintainer), ConfigPlanChecks: emptyPlanAfterApply},
+			{
+				PreConfig:         onlyOne,
+				Config:            success.config(fake, tokenMaintainer),
+				ConfigPlanChecks:  expectAction(plancheck.ResourceActionUpdate),
+				ConfigStateChecks: []statecheck.StateCheck{expectState("status", knownvalue.StringExact("success"))},
+			},
+			{
+				PreConfig: func() {
+					onlyOne()
+					mu.Lock()
+					defer mu.Unlock()
+					if !lost[http.MethodPost] || !lost[http.MethodPut] {
+						t.Errorf("answers lost: %v, want a create's and a status change's", lost)
+					}
+				},
+				Config:   success.config(fake, tokenMaintainer),
+				PlanOnly: true,
 			},
 		},
 	})
