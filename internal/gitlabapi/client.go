@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -90,6 +91,8 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	opts := []gitlab.ClientOptionFunc{
+		// APIURL has checked the URL; client-go would otherwise log to the process's stderr.
+		gitlab.WithURLWarningLogger(slog.New(slog.DiscardHandler)),
 		gitlab.WithBaseURL(apiURL),
 		gitlab.WithHTTPClient(httpClient),
 		// Retries are ours: client-go would re-send writes whose outcome is unknown.
