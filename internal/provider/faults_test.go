@@ -1,0 +1,739 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
+)
+
+// The tests in this file and in secrets_test.go and validation_test.go that need what
+// terraform-plugin-testing cannot give (-parallelism=20, Terraform's own TF_LOG output, the
+// JSON diagnostics of a whole configuration) run the Terraform CLI themselves. Terraform starts
+// this very test binary as the provider plugin, through dev_overrides; TestMain sees
+// cliPluginEnv and serves the provider instead of running tests.
+const cliPluginEnv = "GITLABDEPLOY_TEST_PLUGIN_RETRY_WAITS"
+
+func TestMain(m *testing.M) {
+	if waits, ok := os.LookupEnv(cliPluginEnv); ok {
+		if err := servePlugin(waits); err != nil {
+			fmt.Fprintln(os.Stderr, "serving the provider:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// servePlugin serves the provider to Terraform, with the client's backoff bounded by waits
+// ("<min>,<max>", Go durations) and configuration from the real environment.
+func servePlugin(waits string) error {
+	lo, hi, ok := strings.Cut(waits, ",")
+	if !ok {
+		return fmt.Errorf("%s=%q: want <min>,<max>", cliPluginEnv, waits)
+	}
+	waitMin, err := time.ParseDuration(lo)
+	if err != nil {
+		return err
+	}
+	waitMax, err := time.ParseDuration(hi)
+	if err != nil {
+		return err
+	}
+	return providerserver.Serve(context.Background(), newWithOptions("test", providerOptions{
+		retryWaitMin:         waitMin,
+		retryWaitMax:         waitMax,
+		approvalPollInterval: 20 * time.Millisecond,
+	}), providerserver.ServeOpts{Address: cliProviderAddress(), ProtocolVersion: 6})
+}
+
+// cliProviderAddress is the provider's address for the CLI under test: OpenTofu's registry when
+// TF_ACC_PROVIDER_HOST says so (see GNUmakefile), else Terraform's.
+func cliProviderAddress() string {
+	host := os.Getenv("TF_ACC_PROVIDER_HOST")
+	if host == "" {
+		host = "registry.terraform.io"
+	}
+	return host + "/gitlabdeploy/gitlabdeploy"
+}
+
+// terraformCLI runs the Terraform CLI in one working directory against this binary as the
+// provider.
+type terraformCLI struct {
+	t   *testing.T
+	bin string
+	dir string
+	env []string
+}
+
+// requiredProviders goes at the top of every configuration run through terraformCLI.
+const requiredProviders = `
+terraform {
+  required_providers {
+    gitlabdeploy = {
+      source = "gitlabdeploy/gitlabdeploy"
+    }
+  }
+}
+`
+
+// newTerraformCLI prepares a working directory. The provider's backoff waits at least
+// retryWaitMin and at most retryWaitMax. Like resource.Test, it skips unless TF_ACC is set.
+func newTerraformCLI(t *testing.T, retryWaitMin, retryWaitMax time.Duration) *terraformCLI {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 to run it")
+	}
+	bin := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if bin == "" {
+		var err error
+		if bin, err = exec.LookPath("terraform"); err != nil {
+			t.Fatalf("no Terraform CLI: set TF_ACC_TERRAFORM_PATH or put terraform on PATH (%v)", err)
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pluginDir := t.TempDir()
+	if err := os.Symlink(self, filepath.Join(pluginDir, "terraform-provider-gitlabdeploy")); err != nil {
+		t.Fatal(err)
+	}
+	cliConfig := filepath.Join(t.TempDir(), "terraformrc")
+	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
+		cliProviderAddress(), pluginDir)
+	if err := os.WriteFile(cliConfig, []byte(rc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{
+		"TF_CLI_CONFIG_FILE=" + cliConfig,
+		"CHECKPOINT_DISABLE=1",
+		"TF_IN_AUTOMATION=1",
+		"TF_INPUT=0",
+		fmt.Sprintf("%s=%s,%s", cliPluginEnv, retryWaitMin, retryWaitMax),
+	}
+	for _, kv := range os.Environ() {
+		if !inheritedByCLI(kv) {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return &terraformCLI{t: t, bin: bin, dir: t.TempDir(), env: env}
+}
+
+// inheritedByCLI keeps the developer's Terraform and GitLab settings away from the CLI under
+// test: each test sets what it needs.
+func inheritedByCLI(kv string) bool {
+	name, _, _ := strings.Cut(kv, "=")
+	for _, prefix := range []string{"TF_", "GITLAB_", "CI_", "CHECKPOINT_", cliPluginEnv} {
+		if strings.HasPrefix(name, prefix) {
+			return false
+		}
+	}
+	return true
+}
+
+// writeConfig replaces the working directory's configuration.
+func (c *terraformCLI) writeConfig(hcl string) {
+	c.t.Helper()
+	if err := os.WriteFile(filepath.Join(c.dir, "main.tf"), []byte(requiredProviders+hcl), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// cliResult is what one CLI run printed and how it ended.
+type cliResult struct {
+	stdout, stderr string
+	exitCode       int
+}
+
+func (r cliResult) output() string { return r.stdout + r.stderr }
+
+// run runs terraform with args and extra environment variables, and returns what it printed
+// and its exit code; it fails the test only when the CLI cannot run at all.
+func (c *terraformCLI) run(env []string, args ...string) cliResult {
+	c.t.Helper()
+	cmd := exec.CommandContext(c.t.Context(), c.bin, args...)
+	cmd.Dir = c.dir
+	cmd.Env = append(append([]string{}, c.env...), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	res := cliResult{stdout: stdout.String(), stderr: stderr.String()}
+	var exitErr *exec.ExitError
+	switch {
+	case errors.As(err, &exitErr):
+		res.exitCode = exitErr.ExitCode()
+	case err != nil:
+		c.t.Fatalf("running terraform %s: %v", strings.Join(args, " "), err)
+	}
+	return res
+}
+
+// mustRun runs terraform and fails the test unless it exits with one of the codes wanted
+// (default 0).
+func (c *terraformCLI) mustRun(env []string, args []string, wantCodes ...int) cliResult {
+	c.t.Helper()
+	if len(wantCodes) == 0 {
+		wantCodes = []int{0}
+	}
+	res := c.run(env, args...)
+	for _, code := range wantCodes {
+		if res.exitCode == code {
+			return res
+		}
+	}
+	c.t.Fatalf("terraform %s exited %d, want %v:\n%s", strings.Join(args, " "), res.exitCode, wantCodes, res.output())
+	return res
+}
+
+// state reads the working directory's state as it is on disk, without a refresh.
+func (c *terraformCLI) state() *tfjson.State {
+	c.t.Helper()
+	res := c.mustRun(nil, []string{"show", "-json", "-no-color"})
+	var s tfjson.State
+	if err := s.UnmarshalJSON([]byte(res.stdout)); err != nil {
+		c.t.Fatalf("reading terraform show -json: %v\n%s", err, res.stdout)
+	}
+	return &s
+}
+
+// faultsEnvironment is where the tests of this file record their deployments: acme/app of
+// basic.json holds none there.
+const faultsEnvironment = "faults"
+
+// manyDeployments renders count deployments of main to faultsEnvironment, alike in every
+// argument, the hardest case for telling a lost create's deployment from its siblings.
+// providerExtra goes into the provider block.
+func manyDeployments(url string, count int, status, onDestroy, providerExtra string) string {
+	return fmt.Sprintf(`
+provider "gitlabdeploy" {
+  base_url = %[1]q
+  token    = %[2]q
+%[7]s
+}
+
+resource "gitlabdeploy_deployment" "many" {
+  count       = %[3]d
+  project     = "acme/app"
+  environment = %[4]q
+  ref         = "main"
+  sha         = %[5]q
+  status      = %[6]q
+  on_destroy  = %[8]q
+}
+`, url, tokenMaintainer, count, faultsEnvironment, shaMain, status, providerExtra, onDestroy)
+}
+
+// gitlabDeploymentsIn reads, deployment id to status, what GitLab holds in faultsEnvironment. Its
+// client outlasts the faults a test may still inject, and its token is the administrator's,
+// which fault hooks leave alone.
+func gitlabDeploymentsIn(ctx context.Context, url string) (map[int64]string, error) {
+	client, err := gitlabapi.New(gitlabapi.Config{
+		BaseURL: url, Token: tokenRoot, MaxRetries: 100, RetryWaitMin: time.Millisecond, RetryWaitMax: 1500 * time.Millisecond,
+	})
+	if err != nil {
+		return nil, err
+	}
+	list, err := client.ListDeployments(ctx, "acme/app", gitlabapi.ListDeploymentsOptions{Environment: faultsEnvironment})
+	if err != nil {
+		return nil, fmt.Errorf("listing GitLab's deployments: %w", err)
+	}
+	out := make(map[int64]string, len(list))
+	for _, d := range list {
+		out[d.ID] = d.Status
+	}
+	return out, nil
+}
+
+// deploymentsInState reads, deployment id to status, the gitlabdeploy_deployment resources of a
+// state; two resources holding one deployment are an error.
+func deploymentsInState(s *tfjson.State) (map[int64]string, error) {
+	out := map[int64]string{}
+	if s == nil || s.Values == nil || s.Values.RootModule == nil {
+		return out, nil
+	}
+	for _, r := range s.Values.RootModule.Resources {
+		if r.Type != "gitlabdeploy_deployment" || r.Mode != tfjson.ManagedResourceMode {
+			continue
+		}
+		id, err := strconv.ParseInt(fmt.Sprint(r.AttributeValues["deployment_id"]), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s: deployment_id %v: %w", r.Address, r.AttributeValues["deployment_id"], err)
+		}
+		if _, dup := out[id]; dup {
+			return nil, fmt.Errorf("two resources in the state hold deployment %d", id)
+		}
+		out[id] = fmt.Sprint(r.AttributeValues["status"])
+	}
+	return out, nil
+}
+
+// sameDeployments fails unless GitLab and the state hold the same count deployments with the
+// same statuses, each of them status unless status is "".
+func sameDeployments(inGitLab, inState map[int64]string, count int, status string) error {
+	var problems []string
+	if len(inGitLab) != count || len(inState) != count {
+		problems = append(problems, fmt.Sprintf("GitLab holds %d deployments and the state %d; want %d in each",
+			len(inGitLab), len(inState), count))
+	}
+	for id, s := range inGitLab {
+		switch stateStatus, ok := inState[id]; {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("deployment %d (%s) is in GitLab, not in the state", id, s))
+		case stateStatus != s:
+			problems = append(problems, fmt.Sprintf("deployment %d is %s in GitLab, %s in the state", id, s, stateStatus))
+		case status != "" && s != status:
+			problems = append(problems, fmt.Sprintf("deployment %d is %s, want %s", id, s, status))
+		}
+	}
+	for id := range inState {
+		if _, ok := inGitLab[id]; !ok {
+			problems = append(problems, fmt.Sprintf("deployment %d is in the state, not in GitLab", id))
+		}
+	}
+	if len(problems) > 5 {
+		problems = append(problems[:5], fmt.Sprintf("and %d more", len(problems)-5))
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// gitlabMatchesState is a state check: GitLab and the state hold the same count deployments in
+// faultsEnvironment, all with status.
+type gitlabMatchesState struct {
+	url    string
+	count  int
+	status string
+}
+
+func (c gitlabMatchesState) CheckState(ctx context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	inState, err := deploymentsInState(req.State)
+	if err != nil {
+		resp.Error = err
+		return
+	}
+	inGitLab, err := gitlabDeploymentsIn(ctx, c.url)
+	if err != nil {
+		resp.Error = err
+		return
+	}
+	resp.Error = sameDeployments(inGitLab, inState, c.count, c.status)
+}
+
+// answerLoser is a fake's fault hook. It loses the answer of a share of the writes after the
+// fake applied them, as the fake's LoseRate (-lose-rate) does, and of a share of the reads, by
+// closing the connection; it counts both per method. It leaves the administrator, whose token
+// the tests' own checks use, alone.
+type answerLoser struct {
+	writeRate, readRate float64
+
+	mu   sync.Mutex
+	rng  *rand.Rand
+	sent map[string]int
+	lost map[string]int
+}
+
+func newAnswerLoser(writeRate, readRate float64) *answerLoser {
+	return &answerLoser{
+		writeRate: writeRate, readRate: readRate,
+		rng:  rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+		sent: map[string]int{}, lost: map[string]int{},
+	}
+}
+
+func (l *answerLoser) fault(r *http.Request) fakegitlab.Fault {
+	if r.Header.Get("Private-Token") == tokenRoot {
+		return fakegitlab.FaultNone
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sent[r.Method]++
+	rate := l.writeRate
+	if r.Method == http.MethodGet {
+		rate = l.readRate
+	}
+	if l.rng.Float64() >= rate {
+		return fakegitlab.FaultNone
+	}
+	l.lost[r.Method]++
+	if r.Method == http.MethodGet || l.rng.IntN(2) == 0 {
+		return fakegitlab.FaultLoseAnswerClose
+	}
+	return fakegitlab.FaultLoseAnswer502
+}
+
+// counts returns how many requests of method were sent and how many answers were lost.
+func (l *answerLoser) counts(method string) (sent, lost int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.sent[method], l.lost[method]
+}
+
+// sentOnceEach is a state check: count requests of method were sent, one per operation, though
+// some of their answers were lost (else the step tested nothing).
+func (l *answerLoser) sentOnceEach(t *testing.T, method string, count int) statecheck.StateCheck {
+	return stateCheckFunc(func(context.Context, *tfjson.State) error {
+		return l.checkSentOnceEach(t, method, count)
+	})
+}
+
+func (l *answerLoser) checkSentOnceEach(t *testing.T, method string, count int) error {
+	sent, lost := l.counts(method)
+	t.Logf("%d %s requests sent for %d operations, %d of their answers lost", sent, method, count, lost)
+	switch {
+	case lost == 0:
+		return fmt.Errorf("no answer to %s was lost: the step tested no fault", method)
+	case sent != count:
+		return fmt.Errorf("%d %s requests sent for %d operations: a write whose answer was lost was sent again", sent, method, count)
+	}
+	return nil
+}
+
+// stateCheckFunc adapts a function to statecheck.StateCheck.
+type stateCheckFunc func(context.Context, *tfjson.State) error
+
+func (f stateCheckFunc) CheckState(ctx context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = f(ctx, req.State)
+}
+
+// Writes whose answer is lost after GitLab applied them are never sent blindly again: 100
+// creates, then 100 status changes, then 100 deletes, each losing a fifth of its answers (a 502
+// or a closed connection), end with exactly 100 deployments in GitLab and in the state, then 0;
+// a tenth of the reads lose their connection too and are retried.
+func TestAccFaults_loseRate20_100DeploymentsNoDuplicates(t *testing.T) {
+	t.Parallel()
+	loser := newAnswerLoser(0.2, 0.1)
+	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{Fault: loser.fault})
+	const count = 100
+	config := func(status string) string { return manyDeployments(fake.URL(), count, status, onDestroyDelete, "") }
+	every := func(action plancheck.ResourceActionType) []plancheck.PlanCheck {
+		checks := make([]plancheck.PlanCheck, count)
+		for i := range checks {
+			checks[i] = plancheck.ExpectResourceAction(fmt.Sprintf("gitlabdeploy_deployment.many[%d]", i), action)
+		}
+		return checks
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config(gitlabapi.StatusRunning),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             every(plancheck.ResourceActionCreate),
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					gitlabMatchesState{fake.URL(), count, gitlabapi.StatusRunning},
+					loser.sentOnceEach(t, http.MethodPost, count),
+				},
+			},
+			{
+				// GitLab refuses a repeated move to the same status: a blind resend would fail.
+				Config: config(gitlabapi.StatusCanceled),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             every(plancheck.ResourceActionUpdate),
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					gitlabMatchesState{fake.URL(), count, gitlabapi.StatusCanceled},
+					loser.sentOnceEach(t, http.MethodPut, count),
+				},
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if _, lost := loser.counts(http.MethodGet); lost == 0 {
+				return errors.New("no read lost its connection: the test tested no dropped connection")
+			}
+			inGitLab, err := gitlabDeploymentsIn(context.Background(), fake.URL())
+			if err != nil {
+				return err
+			}
+			if len(inGitLab) != 0 {
+				return fmt.Errorf("after destroy GitLab holds %d deployments, want 0", len(inGitLab))
+			}
+			// A repeated DELETE would be answered 404: the provider reads instead.
+			return loser.checkSentOnceEach(t, http.MethodDelete, count)
+		},
+	})
+}
+
+// answerCounter counts the answers of a handler by status code.
+type answerCounter struct {
+	mu       sync.Mutex
+	byStatus map[int]int
+}
+
+// serveCounting serves h on a new loopback server and counts its answers; it returns the
+// counter and the server's URL.
+func serveCounting(t *testing.T, h http.Handler) (*answerCounter, string) {
+	c := &answerCounter{byStatus: map[int]int{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		c.mu.Lock()
+		c.byStatus[rec.status]++
+		c.mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	return c, srv.URL
+}
+
+// count returns how many answers had a status code from lo to hi.
+func (c *answerCounter) count(lo, hi int) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for status, k := range c.byStatus {
+		if status >= lo && status <= hi {
+			n += k
+		}
+	}
+	return n
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+// 200 deployments applied with terraform apply -parallelism=20 against a GitLab that fails a
+// fifth of all requests (500, 502 or 503, having done nothing) and throttles beyond 50 requests
+// a second end as exactly 200 deployments in GitLab and in the state, and a plan with the faults
+// still on shows no change.
+func TestAccFaults_parallelism20FailRate20RateLimit50_200Deployments(t *testing.T) {
+	t.Parallel()
+	const count = 200
+	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{FailRate: 0.2, RateLimit: 50})
+	answers, url := serveCounting(t, fake.Handler())
+	// The backoff cap is above the second GitLab's throttle asks to wait, so that only honouring
+	// Retry-After keeps the throttled requests from running out of retries.
+	cli := newTerraformCLI(t, 20*time.Millisecond, 2*time.Second)
+	cli.writeConfig(manyDeployments(url, count, gitlabapi.StatusRunning, onDestroyKeep, ""))
+
+	start := time.Now()
+	cli.mustRun(nil, []string{"apply", "-auto-approve", "-no-color", "-input=false", "-parallelism=20"})
+	applied := time.Since(start)
+	inState, err := deploymentsInState(cli.state())
+	if err != nil {
+		t.Fatal(err)
+	}
+	inGitLab, err := gitlabDeploymentsIn(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sameDeployments(inGitLab, inState, count, gitlabapi.StatusRunning); err != nil {
+		t.Fatalf("after apply: %v", err)
+	}
+
+	res := cli.mustRun(nil, []string{"plan", "-detailed-exitcode", "-no-color", "-input=false", "-parallelism=20"}, 0)
+	if !strings.Contains(res.stdout, "No changes.") {
+		t.Errorf("the plan after apply is not empty:\n%s", res.stdout)
+	}
+	throttled, failed := answers.count(http.StatusTooManyRequests, http.StatusTooManyRequests), answers.count(500, 599)
+	t.Logf("apply took %s; GitLab answered %d requests: %d throttled (429), %d failed (5xx)",
+		applied.Round(time.Millisecond), answers.count(0, 999), throttled, failed)
+	if throttled == 0 || failed == 0 {
+		t.Errorf("%d answers were 429 and %d were 5xx: the test tested no throttling or no failure", throttled, failed)
+	}
+}
+
+// flat joins output into one line of single spaces, without the frame Terraform draws around
+// diagnostics, so that wrapped messages can be searched.
+func flat(output string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(output, "│", " ")), " ")
+}
+
+// writeBudget is a fake's fault hook: once limit is called for a method, only that many more
+// requests of it succeed; the rest are answered 503, having done nothing.
+type writeBudget struct {
+	mu   sync.Mutex
+	left map[string]int
+}
+
+func (b *writeBudget) limit(method string, n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.left == nil {
+		b.left = map[string]int{}
+	}
+	b.left[method] = n
+}
+
+func (b *writeBudget) lift() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.left = nil
+}
+
+func (b *writeBudget) fault(r *http.Request) fakegitlab.Fault {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, limited := b.left[r.Method]
+	switch {
+	case !limited:
+		return fakegitlab.FaultNone
+	case n == 0:
+		return fakegitlab.Fault503
+	}
+	b.left[r.Method] = n - 1
+	return fakegitlab.FaultNone
+}
+
+// An apply that GitLab fails midway leaves in the state exactly what GitLab holds, read from
+// the state file before any refresh: of 20 creates, 12 succeed and 8 give up after max_retries
+// = 2 (3 tries), saying so and quoting GitLab's last answer; of the 20 status changes that
+// follow, 5 succeed and 15 give up. Each time, a plan then shows exactly what is left to do.
+func TestAccFaults_failedApply_12of20Created_5of20Updated_stateTrueToGitLab(t *testing.T) {
+	t.Parallel()
+	const count = 20
+	var budget writeBudget
+	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{Fault: budget.fault})
+	cli := newTerraformCLI(t, time.Millisecond, 5*time.Millisecond)
+	apply := []string{"apply", "-auto-approve", "-no-color", "-input=false"}
+	plan := []string{"plan", "-detailed-exitcode", "-no-color", "-input=false"}
+	stateMatchesGitLab := func(count int, status string) {
+		t.Helper()
+		inState, err := deploymentsInState(cli.state())
+		if err != nil {
+			t.Fatal(err)
+		}
+		inGitLab, err := gitlabDeploymentsIn(t.Context(), fake.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sameDeployments(inGitLab, inState, count, status); err != nil {
+			t.Fatalf("the state is not true to GitLab: %v", err)
+		}
+	}
+	gaveUp := func(output, summary string, times int) {
+		t.Helper()
+		out := flat(output)
+		for _, want := range []string{summary, "gave up after 3 tries; the last:", "GitLab answered 503: 503 Service Unavailable"} {
+			if n := strings.Count(out, want); n != times {
+				t.Errorf("%q appears %d times, want %d:\n%s", want, n, times, output)
+			}
+		}
+	}
+
+	budget.limit(http.MethodPost, 12)
+	cli.writeConfig(manyDeployments(fake.URL(), count, gitlabapi.StatusRunning, onDestroyKeep, "  max_retries = 2"))
+	gaveUp(cli.mustRun(nil, apply, 1).output(), "Error: Unable to Create Deployment", 8)
+	stateMatchesGitLab(12, gitlabapi.StatusRunning)
+
+	budget.lift()
+	if out := cli.mustRun(nil, plan, 2).stdout; !strings.Contains(out, "Plan: 8 to add, 0 to change, 0 to destroy.") {
+		t.Errorf("after 12 of 20 creates, the plan does not add the 8 others:\n%s", out)
+	}
+	cli.mustRun(nil, apply)
+	stateMatchesGitLab(count, gitlabapi.StatusRunning)
+
+	budget.limit(http.MethodPut, 5)
+	cli.writeConfig(manyDeployments(fake.URL(), count, gitlabapi.StatusCanceled, onDestroyKeep, "  max_retries = 2"))
+	gaveUp(cli.mustRun(nil, apply, 1).output(), "Error: Unable to Update Deployment Status", 15)
+	stateMatchesGitLab(count, "")
+	inGitLab, err := gitlabDeploymentsIn(t.Context(), fake.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	canceled := 0
+	for _, status := range inGitLab {
+		if status == gitlabapi.StatusCanceled {
+			canceled++
+		}
+	}
+	if canceled != 5 {
+		t.Errorf("%d deployments are canceled in GitLab, want 5", canceled)
+	}
+
+	budget.lift()
+	if out := cli.mustRun(nil, plan, 2).stdout; !strings.Contains(out, "Plan: 0 to add, 15 to change, 0 to destroy.") {
+		t.Errorf("after 5 of 20 status changes, the plan does not change the 15 others:\n%s", out)
+	}
+	cli.mustRun(nil, apply)
+	stateMatchesGitLab(count, gitlabapi.StatusCanceled)
+	cli.mustRun(nil, plan, 0)
+}
+
+// When a create's answer is lost and GitLab cannot be asked afterwards whether it recorded the
+// deployment, the apply fails naming the deployment that may exist, rather than risk a
+// duplicate; importing it then brings GitLab and the state together: 1 deployment in each.
+func TestAccFaults_lostCreateUncheckable_namesWhatMayExist(t *testing.T) {
+	t.Parallel()
+	var lookups atomic.Bool
+	lookups.Store(true)
+	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{Fault: func(r *http.Request) fakegitlab.Fault {
+		switch {
+		case r.Header.Get("Private-Token") == tokenRoot || !lookups.Load():
+			return fakegitlab.FaultNone
+		case r.Method == http.MethodPost:
+			return fakegitlab.FaultLoseAnswer502
+		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/deployments"):
+			return fakegitlab.Fault500
+		}
+		return fakegitlab.FaultNone
+	}})
+	config := manyDeployments(fake.URL(), 1, gitlabapi.StatusRunning, onDestroyKeep, "  max_retries = 1")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ExpectError: errorMatching("Unable to Create Deployment", "the outcome of the request is unknown",
+					`GitLab may hold a deployment to environment "faults" of project acme/app (ref "main", sha `+shaMain+
+						", status running) that Terraform does not track: look for it before applying again"),
+			},
+			{
+				PreConfig:    func() { lookups.Store(false) },
+				Config:       config,
+				ResourceName: "gitlabdeploy_deployment.many[0]",
+				ImportState:  true,
+				ImportStateIdFunc: func(*terraform.State) (string, error) {
+					inGitLab, err := gitlabDeploymentsIn(context.Background(), fake.URL())
+					if err != nil || len(inGitLab) != 1 {
+						return "", fmt.Errorf("GitLab holds %v (%v); want the 1 deployment the lost create recorded", inGitLab, err)
+					}
+					for id := range inGitLab {
+						return deploymentID("acme/app", id), nil
+					}
+					return "", nil
+				},
+				ImportStatePersist: true,
+			},
+			{
+				Config:            config,
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{gitlabMatchesState{fake.URL(), 1, gitlabapi.StatusRunning}},
+			},
+		},
+	})
+}
