@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,10 +21,13 @@ import (
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
@@ -736,4 +740,275 @@ func TestAccFaults_lostCreateUncheckable_namesWhatMayExist(t *testing.T) {
 			},
 		},
 	})
+}
+
+// A throttled request is sent again only after the wait GitLab's Retry-After asks for (1 s),
+// a write included: 2 throttled creates, each followed by a try at least 1 s later, then exactly 1
+// deployment in GitLab and in the state.
+func TestAccFaults_throttled2Creates_waitRetryAfter(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var posts []time.Time
+	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{Fault: func(r *http.Request) fakegitlab.Fault {
+		if r.Method != http.MethodPost {
+			return fakegitlab.FaultNone
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		posts = append(posts, time.Now())
+		if len(posts) <= 2 {
+			return fakegitlab.Fault429
+		}
+		return fakegitlab.FaultNone
+	}})
+	// Backoff alone would try again within milliseconds.
+	opts := testProviderOptions(nil)
+	opts.retryWaitMax = time.Minute
+	waitedRetryAfter := stateCheckFunc(func(context.Context, *tfjson.State) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(posts) != 3 {
+			return fmt.Errorf("%d create requests, want 3 (2 throttled, 1 answered)", len(posts))
+		}
+		for i := 1; i < len(posts); i++ {
+			if gap := posts[i].Sub(posts[i-1]); gap < time.Second {
+				return fmt.Errorf("try %d came %s after a 429 with Retry-After: 1", i+1, gap)
+			}
+		}
+		return nil
+	})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){
+			"gitlabdeploy": providerserver.NewProtocol6WithError(newWithOptions("test", opts)()),
+		},
+		Steps: []resource.TestStep{{
+			Config:            manyDeployments(fake.URL(), 1, gitlabapi.StatusRunning, onDestroyKeep, ""),
+			ConfigStateChecks: []statecheck.StateCheck{waitedRetryAfter, gitlabMatchesState{fake.URL(), 1, gitlabapi.StatusRunning}},
+		}},
+	})
+}
+
+// approvalPoster is a fake's fault hook that loses the answer to every decision after the fake
+// recorded it (a 502, then a closed connection, in turn) and counts the decisions sent per
+// deployment.
+type approvalPoster struct {
+	mu   sync.Mutex
+	sent map[string]int // by path
+}
+
+func (p *approvalPoster) fault(r *http.Request) fakegitlab.Fault {
+	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/approval") {
+		return fakegitlab.FaultNone
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sent == nil {
+		p.sent = map[string]int{}
+	}
+	p.sent[r.URL.Path]++
+	total := 0
+	for _, n := range p.sent {
+		total += n
+	}
+	if total%2 == 0 {
+		return fakegitlab.FaultLoseAnswerClose
+	}
+	return fakegitlab.FaultLoseAnswer502
+}
+
+// sentTimes is a state check: decisions on deployment id were sent n times in all.
+func (p *approvalPoster) sentTimes(id int64, n int) statecheck.StateCheck {
+	return stateCheckFunc(func(context.Context, *tfjson.State) error {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if got := p.sent[fmt.Sprintf("/api/v4/projects/acme/app/deployments/%d/approval", id)] +
+			p.sent[fmt.Sprintf("/api/v4/projects/acme%%2Fapp/deployments/%d/approval", id)]; got != n {
+			return fmt.Errorf("%d decisions sent on deployment %d, want %d: one whose answer was lost was sent again", got, id, n)
+		}
+		return nil
+	})
+}
+
+// onlyDecision is a state check: GitLab holds exactly one decision of user on deployment id,
+// with status.
+func onlyDecision(url string, id, user int64, status string) statecheck.StateCheck {
+	return stateCheckFunc(func(ctx context.Context, _ *tfjson.State) error {
+		client, err := gitlabapi.New(gitlabapi.Config{BaseURL: url, Token: tokenRoot})
+		if err != nil {
+			return err
+		}
+		d, err := client.GetDeployment(ctx, "acme/app", id)
+		if err != nil {
+			return err
+		}
+		var statuses []string
+		for _, a := range d.Approvals {
+			if a.User.ID == user {
+				statuses = append(statuses, a.Status)
+			}
+		}
+		if len(statuses) != 1 || statuses[0] != status {
+			return fmt.Errorf("user %d's decisions on deployment %d in GitLab: %v; want one, %s", user, id, statuses, status)
+		}
+		return nil
+	})
+}
+
+// Decisions whose answer is lost are read back, never sent blindly again: GitLab refuses any
+// decision once the deployment no longer waits for approvals, which the lost one may have
+// caused. Every decision's answer is lost here: 2 decisions, then 1 change, 3 requests in all,
+// and one decision per deployment in GitLab, as in the state. The canary decision goes through a
+// CI job token, which cannot ask GitLab who it is.
+func TestAccFaults_lostApprovalAnswers_3DecisionsSentOnce(t *testing.T) {
+	t.Parallel()
+	var poster approvalPoster
+	fake := fakegitlab.NewTestServer(t, loadSeed(t, approvalSeed), fakegitlab.Options{Fault: poster.fault})
+	config := func(productionStatus string) string {
+		return fmt.Sprintf(`
+provider "gitlabdeploy" {
+  base_url = %[1]q
+  token    = "mae-token"
+}
+
+provider "gitlabdeploy" {
+  alias     = "ci"
+  base_url  = %[1]q
+  job_token = "mae-job-token"
+}
+
+# Production waits for 3 approvals, one per rule.
+resource "gitlabdeploy_deployment_approval" "production" {
+  project       = "acme/app"
+  deployment_id = 1
+  status        = %[2]q
+  comment       = "decided under faults"
+}
+
+# Canary waits for 1 approval: this one ends the wait.
+resource "gitlabdeploy_deployment_approval" "canary" {
+  provider      = gitlabdeploy.ci
+  project       = "acme/app"
+  deployment_id = 5
+  status        = "approved"
+}
+`, fake.URL(), productionStatus)
+	}
+	production := func(attr string, value knownvalue.Check) statecheck.StateCheck {
+		return statecheck.ExpectKnownValue("gitlabdeploy_deployment_approval.production", tfjsonpath.New(attr), value)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:           config(gitlabapi.ApprovalApproved),
+				ConfigPlanChecks: emptyPlanAfterApply,
+				ConfigStateChecks: []statecheck.StateCheck{
+					production("status", knownvalue.StringExact(gitlabapi.ApprovalApproved)),
+					production("pending_approval_count", knownvalue.Int64Exact(2)),
+					statecheck.ExpectKnownValue("gitlabdeploy_deployment_approval.canary", tfjsonpath.New("pending_approval_count"),
+						knownvalue.Int64Exact(0)),
+					statecheck.ExpectKnownValue("gitlabdeploy_deployment_approval.canary", tfjsonpath.New("username"),
+						knownvalue.StringExact("mae")),
+					onlyDecision(fake.URL(), 1, userMae, gitlabapi.ApprovalApproved),
+					onlyDecision(fake.URL(), 5, userMae, gitlabapi.ApprovalApproved),
+					poster.sentTimes(1, 1),
+					poster.sentTimes(5, 1),
+				},
+			},
+			{
+				Config: config(gitlabapi.ApprovalRejected),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("gitlabdeploy_deployment_approval.production",
+						plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					production("status", knownvalue.StringExact(gitlabapi.ApprovalRejected)),
+					production("pending_approval_count", knownvalue.Int64Exact(3)),
+					onlyDecision(fake.URL(), 1, userMae, gitlabapi.ApprovalRejected),
+					poster.sentTimes(1, 2),
+				},
+			},
+		},
+	})
+}
+
+// A 404 empties no state by itself. A base_url that does not lead to GitLab's API, a project
+// gone (moved, or another GitLab) and a token that lost access all answer 404, and each fails
+// the refresh of a deployment and of a decision loudly; with the right settings back, both are
+// still in the state and the plan is empty.
+func TestAccFaults_notFoundKinds3_neverEmptyState(t *testing.T) {
+	t.Parallel()
+	notGitLab := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(notGitLab.Close)
+	cases := []struct {
+		name, summary, config string
+	}{
+		{
+			name:    "deployment",
+			summary: "Unable to Read Deployment",
+			config: `
+resource "gitlabdeploy_deployment" "test" {
+  project     = "acme/app"
+  environment = "staging"
+  ref         = "main"
+  sha         = "` + shaMain + `"
+  status      = "failed"
+}
+`,
+		},
+		{
+			name:    "decision",
+			summary: "Unable to Read Deployment Decision",
+			config: `
+resource "gitlabdeploy_deployment_approval" "test" {
+  project       = "acme/app"
+  deployment_id = 1
+  status        = "approved"
+}
+`,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fake := startFake(t, approvalSeed)
+			outsider, err := fakegitlab.ParseSeed([]byte(`{"users": [{"id": 99, "username": "olga", "name": "Olga Outsider", "tokens": ["olga-token"]}]}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := fake.AddSeed(outsider); err != nil {
+				t.Fatal(err)
+			}
+			usersOnly := loadSeed(t, approvalSeed)
+			usersOnly.Projects, usersOnly.JobTokens = nil, nil
+			otherGitLab := fakegitlab.NewTestServer(t, usersOnly, fakegitlab.Options{})
+			keptInState := func(cause string) *regexp.Regexp {
+				return errorMatching(tc.summary, "GitLab answered 404 Not Found", "cannot be read either", cause,
+					"keeps the", "in the state")
+			}
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					{Config: providerBlock(fake.URL(), "mae-token") + tc.config},
+					{
+						Config:      providerBlock(notGitLab.URL, "mae-token") + tc.config,
+						ExpectError: keptInState("GitLab answered 404: 404 page not found"),
+					},
+					{
+						Config:      providerBlock(otherGitLab.URL(), "mae-token") + tc.config,
+						ExpectError: keptInState("404 Project Not Found"),
+					},
+					{
+						Config:      providerBlock(fake.URL(), "olga-token") + tc.config,
+						ExpectError: keptInState("404 Project Not Found"),
+					},
+					{
+						Config:           providerBlock(fake.URL(), "mae-token") + tc.config,
+						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+					},
+				},
+			})
+		})
+	}
 }
