@@ -157,7 +157,13 @@ func (p *gitlabDeployProvider) Configure(ctx context.Context, req provider.Confi
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	secrets := []string{cfg.Token, cfg.JobToken}
+	// Only one credential is set, and masking "" would put *** between every two characters.
+	var secrets []string
+	for _, s := range []string{cfg.Token, cfg.JobToken} {
+		if s != "" {
+			secrets = append(secrets, s)
+		}
+	}
 	cfg.Log = func(ctx context.Context, msg string, fields map[string]any) {
 		ctx = tflog.MaskAllFieldValuesStrings(ctx, secrets...)
 		ctx = tflog.MaskMessageStrings(ctx, secrets...)
