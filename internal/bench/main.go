@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -30,6 +32,21 @@ type config struct {
 	maxResults int
 	latency    time.Duration
 	keep       bool
+	only       map[string]bool
+	env        []string
+}
+
+// scenarios are the -only names, in the order they run.
+var scenarios = []string{"startup", "api", "resources", "cancel", "approvals", "listing"}
+
+// listFlag collects a repeated flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }
 
 func main() {
@@ -45,7 +62,21 @@ func main() {
 	flag.IntVar(&cfg.maxResults, "max-results", 150, "max_results in the truncated listing scenario")
 	flag.DurationVar(&cfg.latency, "latency", 20*time.Millisecond, "latency the fake adds to each request in the listing scenarios")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the scratch directory (workspaces, profiles, Terraform output)")
+	only := flag.String("only", "", "comma-separated scenarios to run, of "+strings.Join(scenarios, ", ")+"; default all")
+	var env listFlag
+	flag.Var(&env, "provider-env", "NAME=VALUE to add to the environment of Terraform and the provider (repeatable; for experiments)")
 	flag.Parse()
+	cfg.env = env
+	if *only != "" {
+		cfg.only = map[string]bool{}
+		for name := range strings.SplitSeq(*only, ",") {
+			if !slices.Contains(scenarios, name) {
+				fmt.Fprintf(os.Stderr, "bench: -only: unknown scenario %q; choose from %s\n", name, strings.Join(scenarios, ", "))
+				os.Exit(2)
+			}
+			cfg.only[name] = true
+		}
+	}
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -76,10 +107,10 @@ func run(cfg config) error {
 	if err := b.build(scratch, tfBin); err != nil {
 		return err
 	}
-	b.scenario("provider start-up", b.startup)
-	b.scenario("API-layer listing (Go benchmark)", b.apiListing)
-	b.scenario("deployment resources", b.deployments)
-	b.scenario("cancel and delete", b.cancelAndDelete)
+	b.scenario("startup", b.startup)
+	b.scenario("api", b.apiListing)
+	b.scenario("resources", b.deployments)
+	b.scenario("cancel", b.cancelAndDelete)
 	b.scenario("approvals", b.approvals)
 	b.scenario("listing", b.listing)
 
@@ -113,6 +144,9 @@ type bench struct {
 }
 
 func (b *bench) scenario(name string, f func() error) {
+	if b.cfg.only != nil && !b.cfg.only[name] {
+		return
+	}
 	fmt.Fprintf(os.Stderr, "bench: %s\n", name)
 	start := time.Now()
 	if err := f(); err != nil {
@@ -153,6 +187,7 @@ func (b *bench) build(scratch, tfBin string) error {
 		profConfig: filepath.Join(scratch, "prof.tfrc"),
 		providers:  b.providerBin,
 		scratch:    scratch,
+		extraEnv:   b.cfg.env,
 	}
 	if err := writeCLIConfig(b.tf.cliConfig, wrapDir); err != nil {
 		return err

@@ -14,6 +14,7 @@ type row struct {
 	operation string
 	requests  string // measured / lower bound
 	wall      string
+	cpu       string // provider processes' CPU time
 	baseline  string
 	ratio     string
 	peakRSS   string
@@ -63,8 +64,8 @@ func (r *report) markdown() string {
 		b.WriteString("- " + m + "\n")
 	}
 	b.WriteString("\n## Results\n\n")
-	b.WriteString("| Operation | Requests (measured / lower bound) | Wall time (median) | Baseline | Ratio | Peak RSS | Target | Met |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| Operation | Requests (measured / lower bound) | Wall time (median) | Provider CPU (median) | Baseline | Ratio | Peak RSS | Target | Met |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, x := range r.rows {
 		met := "—"
 		if x.met != nil {
@@ -73,7 +74,7 @@ func (r *report) markdown() string {
 				met = "**NO**"
 			}
 		}
-		cells := []string{x.operation, x.requests, x.wall, x.baseline, x.ratio, x.peakRSS, x.target, met}
+		cells := []string{x.operation, x.requests, x.wall, x.cpu, x.baseline, x.ratio, x.peakRSS, x.target, met}
 		for i, c := range cells {
 			if c == "" {
 				cells[i] = "—"

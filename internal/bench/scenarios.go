@@ -29,6 +29,21 @@ func (s *series) wall() time.Duration {
 	return median(walls)
 }
 
+func (s *series) cpu() time.Duration {
+	cpus := make([]time.Duration, len(s.results))
+	for i, r := range s.results {
+		cpus[i] = r.cpu
+	}
+	return median(cpus)
+}
+
+func (s *series) cpuCell() string {
+	if s.maxRSS() == 0 {
+		return ""
+	}
+	return seconds(s.cpu())
+}
+
 func (s *series) maxRSS() int64 {
 	var peak int64
 	for _, r := range s.results {
@@ -234,6 +249,7 @@ func (b *bench) startup() error {
 		operation: "Provider start-up and configure, then plan one new deployment (`terraform plan`, no state)",
 		requests:  s.requestsCell("0"),
 		wall:      s.wallCell(),
+		cpu:       s.cpuCell(),
 		peakRSS:   s.rssCell(),
 		target:    "no request",
 		met:       verdict(lo == 0 && hi == 0),
@@ -347,11 +363,13 @@ func (b *bench) deployments() error {
 			operation: what,
 			requests:  s.requestsCell(bound),
 			wall:      s.wallCell(),
+			cpu:       s.cpuCell(),
 			baseline:  "terraform_data: " + bs.wallCell(),
-			ratio:     fmt.Sprintf("%s; %+.2f ms per resource", ratio(s.wall(), bs.wall()), float64(extra)/float64(time.Millisecond)),
-			peakRSS:   s.rssCell(),
-			target:    fmt.Sprintf("≤ 4 ms per resource above terraform_data; %s requests", bound),
-			met:       verdict(extra <= 4*time.Millisecond && lo == wantRequests && hi == wantRequests),
+			ratio: fmt.Sprintf("%s; %+.2f ms per resource (provider CPU: %.2f ms per resource)", ratio(s.wall(), bs.wall()),
+				float64(extra)/float64(time.Millisecond), float64(s.cpu())/float64(n)/float64(time.Millisecond)),
+			peakRSS: s.rssCell(),
+			target:  fmt.Sprintf("≤ 4 ms per resource above terraform_data; %s requests", bound),
+			met:     verdict(extra <= 4*time.Millisecond && lo == wantRequests && hi == wantRequests),
 		})
 	}
 
@@ -372,6 +390,7 @@ func (b *bench) deployments() error {
 		operation: fmt.Sprintf("`terraform apply`: create %d deployments", n),
 		requests:  create.requestsCell(fmt.Sprint(n)),
 		wall:      create.wallCell(),
+		cpu:       create.cpuCell(),
 		baseline:  "terraform_data: " + createBase.wallCell(),
 		ratio:     ratio(create.wall(), createBase.wall()),
 		peakRSS:   create.rssCell(),
@@ -409,6 +428,7 @@ func (b *bench) deployments() error {
 		operation: fmt.Sprintf("`terraform apply -refresh=false`: update the status of %d deployments (running → failed)", n),
 		requests:  update.requestsCell(fmt.Sprint(n)),
 		wall:      update.wallCell(),
+		cpu:       update.cpuCell(),
 		baseline:  "terraform_data: " + updateBase.wallCell(),
 		ratio:     ratio(update.wall(), updateBase.wall()),
 		peakRSS:   update.rssCell(),
@@ -426,6 +446,7 @@ func (b *bench) deployments() error {
 		operation: fmt.Sprintf("`terraform destroy -refresh=false`: delete %d deployments (`on_destroy = \"delete\"`)", n),
 		requests:  destroy.requestsCell(fmt.Sprint(n)),
 		wall:      destroy.wallCell(),
+		cpu:       destroy.cpuCell(),
 		baseline:  "terraform_data: " + destroyBase.wallCell(),
 		ratio:     ratio(destroy.wall(), destroyBase.wall()),
 		peakRSS:   destroy.rssCell(),
@@ -481,6 +502,7 @@ func (b *bench) cancelAndDelete() error {
 		operation: fmt.Sprintf("`terraform destroy -refresh=false`: %d running deployments with `on_destroy = \"cancel_and_delete\"`", n),
 		requests:  s.requestsCell(fmt.Sprint(2 * n)),
 		wall:      s.wallCell(),
+		cpu:       s.cpuCell(),
 		peakRSS:   s.rssCell(),
 		target:    "2 requests per deployment (cancel, delete)",
 		met:       verdict(lo == 2*n && hi == 2*n),
@@ -521,6 +543,7 @@ resource "gitlabdeploy_deployment_approval" "a" {
 		operation: fmt.Sprintf("`terraform apply`: approve %d deployments waiting for approval", n),
 		requests:  s.requestsCell(fmt.Sprintf("%d (at most %d)", n, 2*n)),
 		wall:      s.wallCell(),
+		cpu:       s.cpuCell(),
 		peakRSS:   s.rssCell(),
 		target:    "1 request per approval, plus at most one read",
 		met:       verdict(lo >= n && hi <= 2*n),
@@ -593,6 +616,7 @@ func (b *bench) listing() error {
 		operation: fmt.Sprintf("Data source: list %d deployments (`terraform plan`)", small),
 		requests:  s.requestsCell(fmt.Sprint(pages(small))),
 		wall:      s.wallCell(),
+		cpu:       s.cpuCell(),
 		peakRSS:   s.rssCell(),
 		target:    fmt.Sprintf("%d page requests", pages(small)),
 		met:       verdict(lo == pages(small) && hi == pages(small)),
@@ -626,6 +650,7 @@ func (b *bench) listing() error {
 		operation: fmt.Sprintf("Data source: list %d deployments, %s latency (`terraform plan`, end to end)", large, b.cfg.latency),
 		requests:  s.requestsCell(fmt.Sprint(pages(large))),
 		wall:      s.wallCell(),
+		cpu:       s.cpuCell(),
 		baseline:  baseline,
 		ratio:     ratioCell,
 		peakRSS:   s.rssCell(),
@@ -646,6 +671,7 @@ func (b *bench) listing() error {
 			b.cfg.maxResults, large, b.cfg.maxResults, b.cfg.latency),
 		requests: s.requestsCell(fmt.Sprint(pages(b.cfg.maxResults))),
 		wall:     s.wallCell(),
+		cpu:      s.cpuCell(),
 		peakRSS:  s.rssCell(),
 		target:   fmt.Sprintf("%d page requests", pages(b.cfg.maxResults)),
 		met:      verdict(lo == pages(b.cfg.maxResults) && hi == pages(b.cfg.maxResults)),
@@ -676,6 +702,7 @@ func (b *bench) listing() error {
 		operation: fmt.Sprintf("Data source: list %d deployments, %s latency (GitLab stops counting past 10,000)", huge, b.cfg.latency),
 		requests:  s.requestsCell(fmt.Sprintf("%d (at most %d)", pages(huge), bound)),
 		wall:      s.wallCell(),
+		cpu:       s.cpuCell(),
 		peakRSS:   s.rssCell(),
 		target:    fmt.Sprintf("≤ %d page requests; provider peak RSS < 1 GiB", bound),
 		met:       verdict(lo >= pages(huge) && hi <= bound && s.maxRSS() < 1024*1024),

@@ -22,7 +22,8 @@ type terraform struct {
 	profConfig string // dev_overrides pointing at the profiling provider
 	providers  string // the real provider binary, run by rsswrap
 	scratch    string
-	runs       int // counter for unique rusage file names
+	extraEnv   []string // -provider-env, for experiments
+	runs       int      // counter for unique rusage file names
 }
 
 // writeCLIConfig writes a CLI configuration whose dev_overrides serve the provider from dir.
@@ -34,8 +35,9 @@ func writeCLIConfig(path, dir string) error {
 // result is the outcome of one Terraform command.
 type result struct {
 	wall   time.Duration
-	maxRSS int64 // KiB, the largest of the provider processes; 0 when none ran
-	procs  int   // provider processes started
+	maxRSS int64         // KiB, the largest of the provider processes; 0 when none ran
+	cpu    time.Duration // user and system time of all provider processes
+	procs  int           // provider processes started
 	output string
 }
 
@@ -78,6 +80,7 @@ func (w *workspace) cmd(profileDir string, args ...string) (result, error) {
 		"BENCH_RUSAGE_FILE="+rusage,
 		"BENCH_CPUPROFILE_DIR="+profileDir,
 	)
+	c.Env = append(c.Env, tf.extraEnv...)
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, &out
 	start := time.Now()
@@ -86,7 +89,7 @@ func (w *workspace) cmd(profileDir string, args ...string) (result, error) {
 	if err != nil {
 		return r, fmt.Errorf("terraform %s in %s: %w\n%s", strings.Join(args, " "), w.dir, err, tail(r.output, 40))
 	}
-	r.maxRSS, r.procs, err = readRusage(rusage)
+	r.maxRSS, r.cpu, r.procs, err = readRusage(rusage)
 	return r, err
 }
 
@@ -120,27 +123,30 @@ func cleanEnv() []string {
 }
 
 type rusageRecord struct {
-	MaxRSSKiB int64 `json:"max_rss_kib"`
+	MaxRSSKiB int64   `json:"max_rss_kib"`
+	UserSec   float64 `json:"user_sec"`
+	SysSec    float64 `json:"sys_sec"`
 }
 
-func readRusage(path string) (maxRSS int64, procs int, err error) {
+func readRusage(path string) (maxRSS int64, cpu time.Duration, procs int, err error) {
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
-		return 0, 0, nil
+		return 0, 0, 0, nil
 	}
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		var rec rusageRecord
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return 0, 0, fmt.Errorf("%s: %w", path, err)
+			return 0, 0, 0, fmt.Errorf("%s: %w", path, err)
 		}
 		procs++
 		maxRSS = max(maxRSS, rec.MaxRSSKiB)
+		cpu += time.Duration((rec.UserSec + rec.SysSec) * float64(time.Second))
 	}
-	return maxRSS, procs, sc.Err()
+	return maxRSS, cpu, procs, sc.Err()
 }
 
 // tail returns the last n lines of s.

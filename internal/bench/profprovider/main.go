@@ -1,6 +1,7 @@
 // Command profprovider is the provider with a CPU profile: the benchmark puts it in the
 // dev_overrides directory for one plan, and each provider process Terraform starts writes
-// BENCH_CPUPROFILE_DIR/cpu-<pid>.pprof when Terraform stops it.
+// BENCH_CPUPROFILE_DIR/cpu-<pid>.pprof, and its allocations to allocs-<pid>.pprof, when Terraform
+// stops it.
 package main
 
 import (
@@ -28,6 +29,8 @@ func main() {
 	if err := pprof.StartCPUProfile(f); err != nil {
 		log.Fatal(err)
 	}
+	// As main.go does.
+	provider.QuietSDKLogs()
 	// Serve returns when Terraform shuts the provider down over gRPC.
 	err = providerserver.Serve(context.Background(), provider.New("bench"), providerserver.ServeOpts{
 		Address:         "registry.terraform.io/gitlabdeploy/gitlabdeploy",
@@ -37,7 +40,22 @@ func main() {
 	if cerr := f.Close(); cerr != nil {
 		log.Print(cerr)
 	}
+	if perr := writeAllocs(filepath.Join(dir, fmt.Sprintf("allocs-%d.pprof", os.Getpid()))); perr != nil {
+		log.Print(perr)
+	}
 	if err != nil {
 		log.Fatal(err)
 	}
+}
+
+func writeAllocs(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

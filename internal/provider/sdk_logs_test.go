@@ -1,0 +1,29 @@
+package provider
+
+import (
+	"maps"
+	"testing"
+)
+
+func TestQuietSDKLogs(t *testing.T) {
+	t.Parallel()
+	off := map[string]string{"TF_LOG_SDK": "OFF", "TF_LOG_SDK_PROTO": "OFF", "TF_LOG_SDK_FRAMEWORK": "OFF"}
+	for _, tc := range []struct {
+		name    string
+		environ []string
+		want    map[string]string
+	}{
+		{"Terraform not logging", []string{"HOME=/root", "TF_CLI_CONFIG_FILE=/x.tfrc", "TF_PLUGIN_MAGIC_COOKIE=x"}, off},
+		{"empty TF_LOG", []string{"TF_LOG="}, off},
+		{"TF_LOG", []string{"TF_LOG=debug"}, nil},
+		{"TF_LOG_PROVIDER", []string{"TF_LOG_PROVIDER=trace"}, nil},
+		{"an SDK level set by the user", []string{"TF_LOG_SDK_FRAMEWORK=debug"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := quietSDKLogs(tc.environ); !maps.Equal(got, tc.want) {
+				t.Errorf("quietSDKLogs(%q) = %v, want %v", tc.environ, got, tc.want)
+			}
+		})
+	}
+}
