@@ -1,0 +1,245 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
+)
+
+// Request counts are deterministic, so these tests pin each operation's requests exactly, at the
+// lower bounds of issue 8: a change that adds a request fails here. make bench shows the same
+// counts at scale (BENCHMARKS.md).
+//
+// In a test step, Terraform plans (refreshing what is in the state), the plan checks run, then
+// it applies that plan without refreshing again, and the state checks run. So a PreConfig reset
+// plus a requests plan check counts the refresh and plan, and a requests state check counts the
+// apply alone.
+
+// Routes as the fake's counters name them.
+const (
+	routeCreate  = "POST /api/v4/projects/:id/deployments"
+	routeList    = "GET /api/v4/projects/:id/deployments"
+	routeGet     = "GET /api/v4/projects/:id/deployments/:deployment_id"
+	routeUpdate  = "PUT /api/v4/projects/:id/deployments/:deployment_id"
+	routeDelete  = "DELETE /api/v4/projects/:id/deployments/:deployment_id"
+	routeApprove = "POST /api/v4/projects/:id/deployments/:deployment_id/approval"
+)
+
+// requests is a plan check and a state check: the fake must have received exactly want since
+// the counters were last reset, by route. It then resets them for the next check.
+type requests struct {
+	fake *fakegitlab.Server
+	want map[string]int
+	what string // the operation, for the failure message
+}
+
+func (r requests) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	resp.Error = r.check()
+}
+
+func (r requests) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = r.check()
+}
+
+func (r requests) check() error {
+	got := r.fake.Stats().ByRoute
+	r.fake.ResetStats()
+	if maps.Equal(got, r.want) || (len(got) == 0 && len(r.want) == 0) {
+		return nil
+	}
+	return fmt.Errorf("%s sent %s, want %s", r.what, routeCounts(got), routeCounts(r.want))
+}
+
+func routeCounts(m map[string]int) string {
+	if len(m) == 0 {
+		return "no request"
+	}
+	routes := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(routes))
+	for i, route := range routes {
+		parts[i] = fmt.Sprintf("%d × %s", m[route], route)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// TestAccRequests_deploymentLifecycle pins the requests of a deployment's life: none to start the
+// provider, configure it and plan a create; 1 to create; 1 to refresh; 1 to update; 1 to delete.
+func TestAccRequests_deploymentLifecycle(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	deployment := staging("running")
+	deployment.onDestroy = "delete"
+	failed := deployment
+	failed.status = "failed"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: fake.ResetStats,
+				Config:    deployment.config(fake, tokenMaintainer),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					requests{fake, nil, "starting and configuring the provider and planning a create"},
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					requests{fake, map[string]int{routeCreate: 1}, "creating a deployment"},
+				},
+			},
+			{
+				PreConfig: fake.ResetStats,
+				Config:    failed.config(fake, tokenMaintainer),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionUpdate),
+					requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its update"},
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					requests{fake, map[string]int{routeUpdate: 1}, "updating a deployment's status"},
+				},
+			},
+			{
+				PreConfig: fake.ResetStats,
+				Config:    providerBlock(fake.URL(), tokenMaintainer),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionDestroy),
+					requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its deletion"},
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					requests{fake, map[string]int{routeDelete: 1}, `deleting a failed deployment with on_destroy = "delete"`},
+				},
+			},
+		},
+	})
+}
+
+// TestAccRequests_refreshOnePerDeployment pins a plan of deployments that have not changed:
+// one read each, and nothing to apply.
+func TestAccRequests_refreshOnePerDeployment(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	deployments := staging("running")
+	deployments.extra = "  count       = 3\n"
+	config := deployments.config(fake, tokenMaintainer)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: fake.ResetStats,
+				Config:    config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					requests{fake, map[string]int{routeCreate: 3}, "creating 3 deployments"},
+				},
+			},
+			{
+				PreConfig: fake.ResetStats,
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+					requests{fake, map[string]int{routeGet: 3}, "refreshing 3 unchanged deployments"},
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					requests{fake, nil, "applying an empty plan"},
+				},
+			},
+		},
+	})
+}
+
+// TestAccRequests_approvalCreate pins an approval: the decision, and one read of the deployment
+// that tells which rule it counted for.
+func TestAccRequests_approvalCreate(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	// Deployment 5 is blocked in production by mae; dev's user rule lets dev approve it.
+	config := providerBlock(fake.URL(), tokenDeveloper) + `
+resource "gitlabdeploy_deployment_approval" "test" {
+  project       = "acme/app"
+  deployment_id = 5
+  status        = "approved"
+}
+`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			PreConfig: fake.ResetStats,
+			Config:    config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				requests{fake, nil, "planning an approval"},
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				requests{fake, map[string]int{routeApprove: 1, routeGet: 1}, "approving a deployment"},
+			},
+		}},
+	})
+}
+
+// manyDeploymentsSeed is acme/app with n finished deployments to list.
+func manyDeploymentsSeed(n int) *fakegitlab.Seed {
+	deployments := make([]fakegitlab.SeedDeployment, n)
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range deployments {
+		at := fakegitlab.At(start.Add(time.Duration(i) * time.Minute))
+		deployments[i] = fakegitlab.SeedDeployment{
+			Environment: "production", Ref: "main", SHA: shaMain, Status: "success", User: "mae",
+			CreatedAt: at, UpdatedAt: at, FinishedAt: at,
+		}
+	}
+	return &fakegitlab.Seed{
+		Users: []fakegitlab.SeedUser{{ID: 2, Username: "mae", Name: "Mae Maintainer", Tokens: []string{tokenMaintainer}}},
+		Projects: []fakegitlab.SeedProject{{
+			ID: 1, PathWithNamespace: "acme/app",
+			Members:     []fakegitlab.SeedMember{{Username: "mae", AccessLevel: 40}},
+			Branches:    map[string]string{"main": shaMain},
+			Deployments: deployments,
+		}},
+	}
+}
+
+// TestAccRequests_listPages pins the page requests of gitlabdeploy_deployments: 250 deployments
+// are 3 pages of 100, and max_results = 150 stops after 2.
+func TestAccRequests_listPages(t *testing.T) {
+	t.Parallel()
+	fake := fakegitlab.NewTestServer(t, manyDeploymentsSeed(250), fakegitlab.Options{})
+	list := func(extra string) string {
+		return providerBlock(fake.URL(), tokenMaintainer) + fmt.Sprintf(`
+data "gitlabdeploy_deployments" "test" {
+  project = "acme/app"
+%s}
+`, extra)
+	}
+	listed := func(n int) []statecheck.StateCheck {
+		return []statecheck.StateCheck{statecheck.ExpectKnownValue("data.gitlabdeploy_deployments.test",
+			tfjsonpath.New("deployments"), knownvalue.ListSizeExact(n))}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: fake.ResetStats,
+				Config:    list(""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					requests{fake, map[string]int{routeList: 3}, "listing 250 deployments"},
+				}},
+				ConfigStateChecks: listed(250),
+			},
+			{
+				PreConfig: fake.ResetStats,
+				Config:    list("  max_results = 150\n"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					requests{fake, map[string]int{routeList: 2}, "listing the first 150 of 250 deployments"},
+				}},
+				ConfigStateChecks: listed(150),
+			},
+		},
+	})
+}
