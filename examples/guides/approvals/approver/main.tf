@@ -7,20 +7,23 @@ variable "deployment_id" {
   type        = number
 }
 
+variable "represented_as" {
+  description = "Only when this user matches several rules: the rule the decision counts for (part of a user, group or role name, e.g. \"security\")."
+  type        = string
+  default     = null
+}
+
 variable "approve" {
   type    = bool
   default = true
 }
 
 resource "gitlabdeploy_deployment_approval" "production" {
-  project       = "acme/app"
-  deployment_id = var.deployment_id
-  status        = var.approve ? "approved" : "rejected"
-  comment       = var.approve ? "Release notes reviewed." : "Blocked: see the incident channel."
-
-  # Only when this user matches several rules: which one the decision counts
-  # for (a user, group or role name, or part of it).
-  represented_as = "security"
+  project        = "acme/app"
+  deployment_id  = var.deployment_id
+  status         = var.approve ? "approved" : "rejected"
+  comment        = var.approve ? "Release notes reviewed." : "Blocked: see the incident channel."
+  represented_as = var.represented_as
 }
 
 output "still_needed" {
