@@ -25,8 +25,8 @@ type Decision struct {
 	Deployment *Deployment
 }
 
-// recentSlack allows for clock differences when telling a decision made by this request from
-// older ones.
+// recentSlack is how far back a decision may have been recorded by a request whose answer was
+// lost, when GitLab's clock is unknown.
 const recentSlack = time.Minute
 
 // Decide posts an approval or rejection as the client's user and reads the deployment once
@@ -54,7 +54,7 @@ func (c *Client) Decide(ctx context.Context, project string, id int64, opts Appr
 					userID = u.ID
 				}
 			}
-			found, err := lostDecision(d, opts, userID, started)
+			found, err := c.lostDecision(d, opts, userID, started)
 			if found == nil || err != nil {
 				return false, err
 			}
@@ -79,20 +79,23 @@ func (c *Client) Decide(ctx context.Context, project string, id int64, opts Appr
 
 // lostDecision finds on d the decision that a request with opts, whose answer was lost, may have
 // recorded. Nil without an error means that sending the request again is safe.
-func lostDecision(d *Deployment, opts ApprovalOptions, userID int64, started time.Time) (*Approval, error) {
-	switch {
-	case userID != 0:
+func (c *Client) lostDecision(d *Deployment, opts ApprovalOptions, userID int64, started time.Time) (*Approval, error) {
+	if userID != 0 {
 		// Not found: GitLab did not record it; sent again, it is recorded or refused for good.
 		return ownDecision(d, userID, opts), nil
-	case d.PendingApprovalCount > 0:
-		// Whose decisions are ours is unknown, but GitLab returns a decision sent twice unchanged.
-		return nil, nil
 	}
-	// Sending again would only be refused as "not waiting". A decision as asked, recorded since
-	// this request started, is this one, unless another approver made an identical decision in
-	// that time: then give up rather than guess.
-	if found := recentDecision(d, opts, started.Add(-recentSlack)); found != nil {
+	// Whose decisions are whose is unknown to a CI job token. The only decision as asked that
+	// GitLab recorded since the request was sent, by GitLab's clock, is taken for this one.
+	since, known := c.clock.earliest(started)
+	if !known {
+		since = started.Add(-recentSlack) // a GitLab that sends no Date header
+	}
+	if found := recentDecision(d, opts, since); found != nil {
 		return found, nil
+	}
+	if d.PendingApprovalCount > 0 {
+		// None, or several alike: GitLab returns a decision sent twice unchanged.
+		return nil, nil
 	}
 	return nil, fmt.Errorf("deployment %d no longer waits for approvals, and a CI job token cannot ask GitLab which user "+
 		"it acts for, so whether this %s decision was recorded is unknown: check the deployment's approvals in GitLab",

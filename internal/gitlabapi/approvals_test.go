@@ -171,18 +171,37 @@ func TestDecide_lostAnswerFoundWithoutResending(t *testing.T) {
 	}
 }
 
-// With a job token on a deployment that still waits, the provider cannot look for its own
-// decision, but sending it again is safe: GitLab returns the recorded decision unchanged.
-func TestDecide_lostAnswerResentWhileWaiting(t *testing.T) {
+// With a job token the provider cannot ask which decisions are its own, but the only decision
+// as asked recorded since the request was sent is this one.
+func TestDecide_lostAnswerReadBackWithJobToken(t *testing.T) {
 	t.Parallel()
 	srv := startApprovalFake(t, failFirstApproval(fakegitlab.FaultLoseAnswerClose))
+	c := fakeClient(t, srv, "", "mae-job-token")
+
+	dec, err := c.Decide(context.Background(), "acme/app", 1, ApprovalOptions{Status: ApprovalApproved, Comment: ptr("lgtm")}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dec.Approval.User.ID != 3 || len(dec.Deployment.Approvals) != 1 || dec.Deployment.PendingApprovalCount != 1 {
+		t.Errorf("decision = %+v, deployment approvals %+v", dec.Approval, dec.Deployment.Approvals)
+	}
+	if n := srv.Stats().ByRoute[approvalRoute]; n != 1 {
+		t.Errorf("approval requests = %d, want 1", n)
+	}
+}
+
+// When nothing is found and the deployment still waits, sending again is safe: GitLab returns a
+// decision sent twice unchanged.
+func TestDecide_lostAnswerResentWhileWaiting(t *testing.T) {
+	t.Parallel()
+	srv := startApprovalFake(t, failFirstApproval(fakegitlab.Fault503))
 	c := fakeClient(t, srv, "", "mae-job-token")
 
 	dec, err := c.Decide(context.Background(), "acme/app", 1, ApprovalOptions{Status: ApprovalApproved}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dec.Approval.User.ID != 3 || len(dec.Deployment.Approvals) != 1 || dec.Deployment.PendingApprovalCount != 1 {
+	if dec.Approval.User.ID != 3 || len(dec.Deployment.Approvals) != 1 {
 		t.Errorf("decision = %+v, deployment approvals %+v", dec.Approval, dec.Deployment.Approvals)
 	}
 	if n := srv.Stats().ByRoute[approvalRoute]; n != 2 {

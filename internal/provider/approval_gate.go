@@ -15,6 +15,14 @@ import (
 // approvalHeartbeat is how often the gate logs that it is still waiting when nothing changed.
 const approvalHeartbeat = time.Minute
 
+// markTimeout bounds marking a deployment failed or canceled once the gate has failed, which
+// may happen after the operation's own time is up.
+const markTimeout = time.Minute
+
+// approvalGateFailedKey is the private state key set when an update's gate failed: the next
+// status change records a new deployment instead.
+const approvalGateFailedKey = "approval_gate_failed"
+
 // approvalGate holds an apply until every approval rule of a deployment's environment is
 // satisfied.
 type approvalGate struct {
@@ -46,11 +54,18 @@ func (e *gateError) Error() string {
 func (e *gateError) Unwrap() error { return e.kind }
 
 // wait polls the deployment until it no longer waits for approvals, an approver rejects it or
-// timeout passes. d is the deployment as last read, so a deployment that needs no approval costs
-// no request. It returns the deployment as GitLab last showed it, and changes nothing in GitLab.
-func (g approvalGate) wait(ctx context.Context, project string, d *gitlabapi.Deployment, timeout time.Duration) (*gitlabapi.Deployment, error) {
+// ctx's deadline (the resource's timeouts) passes. d is the deployment as last read, so a
+// deployment that needs no approval costs no request. It returns the deployment as GitLab last
+// showed it, and changes nothing in GitLab.
+func (g approvalGate) wait(ctx context.Context, project string, d *gitlabapi.Deployment) (*gitlabapi.Deployment, error) {
 	start := time.Now()
-	deadline := start.Add(timeout)
+	deadline, hasDeadline := ctx.Deadline()
+	stopped := func() error {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return &gateError{kind: errApprovalTimedOut, Pending: d.PendingApprovalCount, Waited: time.Since(start)}
+		}
+		return ctx.Err()
+	}
 	logged, lastLog := int64(-1), start
 	for {
 		if r := rejection(d); r != nil {
@@ -64,41 +79,43 @@ func (g approvalGate) wait(ctx context.Context, project string, d *gitlabapi.Dep
 			}
 			return d, nil
 		}
-		now := time.Now()
-		if d.PendingApprovalCount != logged || now.Sub(lastLog) >= approvalHeartbeat {
-			tflog.Info(ctx, "waiting for deployment approvals", map[string]any{
+		if now := time.Now(); d.PendingApprovalCount != logged || now.Sub(lastLog) >= approvalHeartbeat {
+			fields := map[string]any{
 				"deployment_id": d.ID, "environment": d.Environment.Name,
 				"pending_approval_count": d.PendingApprovalCount, "approved_by": approvedBy(d),
-				"time_left": deadline.Sub(now).Round(time.Second).String(),
-			})
+			}
+			if hasDeadline {
+				fields["time_left"] = deadline.Sub(now).Round(time.Second).String()
+			}
+			tflog.Info(ctx, "waiting for deployment approvals", fields)
 			logged, lastLog = d.PendingApprovalCount, now
 		}
-		if !now.Before(deadline) {
-			return d, &gateError{kind: errApprovalTimedOut, Pending: d.PendingApprovalCount, Waited: now.Sub(start)}
-		}
-		timer := time.NewTimer(min(g.interval, deadline.Sub(now)))
+		timer := time.NewTimer(g.interval)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return d, ctx.Err()
+			return d, stopped()
 		case <-timer.C:
 		}
 		next, err := g.client.GetDeployment(ctx, project, d.ID)
 		if err != nil {
+			if ctx.Err() != nil {
+				return d, stopped()
+			}
 			return d, err
 		}
 		d = next
 	}
 }
 
-// hold runs the gate for a deployment resource. When an approver rejects the deployment it is
-// marked failed, when time runs out canceled, so that GitLab's environment history shows it
-// did not go ahead. It returns the deployment as GitLab has it at the end, also on failure, for
-// the caller to keep in state.
-func (g approvalGate) hold(ctx context.Context, project string, d *gitlabapi.Deployment, timeout time.Duration) (*gitlabapi.Deployment, diag.Diagnostics) {
+// hold runs the gate for a deployment resource until ctx's deadline. When an approver rejects
+// the deployment it is marked failed, when time runs out canceled, so that GitLab's environment
+// history shows it did not go ahead. It returns the deployment as GitLab has it at the end,
+// also on failure, for the caller to keep in state.
+func (g approvalGate) hold(ctx context.Context, project string, d *gitlabapi.Deployment) (*gitlabapi.Deployment, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	subject := deploymentSubject(project, d.ID)
-	d, err := g.wait(ctx, project, d, timeout)
+	d, err := g.wait(ctx, project, d)
 	var ge *gateError
 	switch {
 	case err == nil:
@@ -107,6 +124,9 @@ func (g approvalGate) hold(ctx context.Context, project string, d *gitlabapi.Dep
 		addGitLabError(&diags, "Unable to Wait for Deployment Approval", subject, err)
 		return d, diags
 	}
+	// The operation's time may be up: marking gets its own.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
 
 	mark, summary := gitlabapi.StatusCanceled, "Deployment Approval Timed Out"
 	detail := fmt.Sprintf("%s still waits for %d approval(s) after %s, the limit set by the resource's "+
@@ -145,6 +165,19 @@ func (g approvalGate) hold(ctx context.Context, project string, d *gitlabapi.Dep
 	}
 	diags.AddError(summary, detail)
 	return d, diags
+}
+
+// holdBeforeStatusChange reads the deployment and holds the apply until it is approved, before
+// its status is changed. It returns the deployment as GitLab has it and, when the gate did not
+// open, the reason.
+func (g approvalGate) holdBeforeStatusChange(ctx context.Context, project string, id int64) (*gitlabapi.Deployment, diag.Diagnostics) {
+	d, err := g.client.GetDeployment(ctx, project, id)
+	if err != nil {
+		var diags diag.Diagnostics
+		addGitLabError(&diags, "Unable to Wait for Deployment Approval", deploymentSubject(project, id), err)
+		return nil, diags
+	}
+	return g.hold(ctx, project, d)
 }
 
 // rejection returns the first rejection of the deployment, or nil.

@@ -2,9 +2,19 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
@@ -63,6 +73,13 @@ func recordAsDora(t *testing.T, srv *fakegitlab.Server, env string) *gitlabapi.D
 	return d
 }
 
+// withTimeout is a context ending after d, as the resource's timeouts block makes one.
+func withTimeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 func testGate(t *testing.T, srv *fakegitlab.Server) approvalGate {
 	return approvalGate{client: apiClient(t, srv, "dora-token"), interval: 10 * time.Millisecond}
 }
@@ -84,7 +101,7 @@ func TestApprovalGate_opensWhenEveryRuleIsSatisfied(t *testing.T) {
 		decideAs(t, srv, "sam-token", d.ID, gitlabapi.ApprovalApproved, "", "security")
 	}()
 
-	got, diags := testGate(t, srv).hold(context.Background(), "acme/app", d, 10*time.Second)
+	got, diags := testGate(t, srv).hold(withTimeout(t, 10*time.Second), "acme/app", d)
 	<-done
 	if diags.HasError() {
 		t.Fatalf("hold: %v", diags)
@@ -104,7 +121,7 @@ func TestApprovalGate_rejectionFailsTheDeployment(t *testing.T) {
 		decideAs(t, srv, "quinn-token", d.ID, gitlabapi.ApprovalRejected, "smoke tests are red", "")
 	}()
 
-	got, diags := testGate(t, srv).hold(context.Background(), "acme/app", d, 10*time.Second)
+	got, diags := testGate(t, srv).hold(withTimeout(t, 10*time.Second), "acme/app", d)
 	if !diags.HasError() {
 		t.Fatal("hold succeeded; want the rejection")
 	}
@@ -130,7 +147,7 @@ func TestApprovalGate_timeoutCancelsTheDeployment(t *testing.T) {
 	go decideAs(t, srv, "mae-token", d.ID, gitlabapi.ApprovalApproved, "", "")
 
 	start := time.Now()
-	got, diags := testGate(t, srv).hold(context.Background(), "acme/app", d, 300*time.Millisecond)
+	got, diags := testGate(t, srv).hold(withTimeout(t, 300*time.Millisecond), "acme/app", d)
 	if elapsed := time.Since(start); elapsed < 300*time.Millisecond || elapsed > 5*time.Second {
 		t.Errorf("hold returned after %s; want about 300ms", elapsed)
 	}
@@ -159,7 +176,7 @@ func TestApprovalGate_rejectedCIDeploymentIsFailedByGitLab(t *testing.T) {
 	decideAs(t, srv, "quinn-token", 2, gitlabapi.ApprovalRejected, "", "")
 	srv.ResetStats()
 
-	got, diags := testGate(t, srv).hold(context.Background(), "acme/app", d, 10*time.Second)
+	got, diags := testGate(t, srv).hold(withTimeout(t, 10*time.Second), "acme/app", d)
 	if !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "GitLab marked it failed") ||
 		!strings.Contains(diags.Errors()[0].Detail(), "without a comment") {
 		t.Fatalf("diagnostics = %v", diags)
@@ -179,11 +196,321 @@ func TestApprovalGate_noApprovalNeeded(t *testing.T) {
 	d := recordAsDora(t, srv, "staging")
 	srv.ResetStats()
 
-	got, diags := testGate(t, srv).hold(context.Background(), "acme/app", d, time.Second)
+	got, diags := testGate(t, srv).hold(withTimeout(t, time.Second), "acme/app", d)
 	if diags.HasError() || got != d {
 		t.Fatalf("hold = %v, %v", got, diags)
 	}
 	if n := srv.Stats().Total; n != 0 {
 		t.Errorf("%d requests sent; want none", n)
 	}
+}
+
+// decision is one approver's decision, made through the API while an apply waits.
+type decision struct {
+	token, status, comment, representedAs string
+}
+
+func approval(token string) decision {
+	return decision{token: token, status: gitlabapi.ApprovalApproved}
+}
+
+// decideWhenRecorded makes the decisions, in order, on every deployment of acme/app with an id
+// above afterID as soon as it appears, until the test ends: the approvers at work while an
+// apply waits.
+func decideWhenRecorded(t *testing.T, srv *fakegitlab.Server, afterID int64, decisions ...decision) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	reader := apiClient(t, srv, "root-token")
+	go func() {
+		defer close(done)
+		handled := map[int64]bool{}
+		for ctx.Err() == nil {
+			list, err := reader.ListDeployments(ctx, "acme/app", gitlabapi.ListDeploymentsOptions{OrderBy: "id", Sort: "desc", MaxResults: 20})
+			if err != nil && ctx.Err() == nil {
+				t.Errorf("listing deployments: %v", err)
+				return
+			}
+			for _, d := range list {
+				if d.ID <= afterID || handled[d.ID] {
+					continue
+				}
+				handled[d.ID] = true
+				for _, dec := range decisions {
+					decideAs(t, srv, dec.token, d.ID, dec.status, dec.comment, dec.representedAs)
+				}
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+}
+
+// productionConfig is dora's release to production, holding the apply until it is approved;
+// extra goes inside the resource block.
+func productionConfig(fake *fakegitlab.Server, status, sha, extra string) string {
+	return providerBlock(fake.URL(), "dora-token") + fmt.Sprintf(`
+resource "gitlabdeploy_deployment" "test" {
+  project           = "acme/app"
+  environment       = "production"
+  ref               = "main"
+  sha               = %[1]q
+  status            = %[2]q
+  wait_for_approval = true
+%[3]s}
+
+# Runs only once production is approved: it sees no approval pending.
+resource "terraform_data" "after_approval" {
+  input = gitlabdeploy_deployment.test.pending_approval_count
+}
+`, sha, status, extra)
+}
+
+func TestAccDeploymentResource_waitForApproval(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	decideWhenRecorded(t, fake, 6, approval("mae-token"), approval("quinn-token"),
+		decision{token: "sam-token", status: "approved", representedAs: "security"})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: productionConfig(fake, "running", shaMain, ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectState("deployment_id", knownvalue.Int64Exact(7)),
+					expectState("status", knownvalue.StringExact("running")),
+					expectState("wait_for_approval", knownvalue.Bool(true)),
+					expectState("pending_approval_count", knownvalue.Int64Exact(0)),
+					expectState("approvals", knownvalue.ListSizeExact(3)),
+					statecheck.ExpectKnownValue("terraform_data.after_approval", tfjsonpath.New("output"), knownvalue.Int64Exact(0)),
+				},
+			},
+			{
+				// Approved already: the status change goes through at once.
+				Config:           productionConfig(fake, "success", shaMain, ""),
+				ConfigPlanChecks: expectAction(plancheck.ResourceActionUpdate),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectState("status", knownvalue.StringExact("success")),
+					deploymentStatusIs{testClient(t, fake), 7, "success"},
+				},
+			},
+		},
+	})
+}
+
+func TestAccDeploymentResource_waitForApprovalRejected(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	decideWhenRecorded(t, fake, 6, approval("mae-token"),
+		decision{token: "quinn-token", status: "rejected", comment: "smoke tests are red"})
+	config := productionConfig(fake, "running", shaMain, "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ExpectError: errorMatching("Deployment Rejected", `Deployment 7 of project "acme/app" was rejected by quinn (Quinn Tester)`,
+					`"smoke tests are red"`, "It has been marked failed", "the next apply records a new deployment"),
+			},
+			{
+				// The failed deployment stays in the state (tainted); the next apply replaces it.
+				PreConfig: func() {
+					if d := gitlabDeployment(t, fake, 7); d == nil || d.Status != "failed" {
+						t.Errorf("GitLab holds %+v, want deployment 7 failed", d)
+					}
+				},
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionReplace)},
+				},
+			},
+		},
+	})
+}
+
+func TestAccDeploymentResource_waitForApprovalTimeout(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	decideWhenRecorded(t, fake, 6, approval("mae-token"))
+	config := productionConfig(fake, "running", shaMain, "  timeouts {\n    create = \"1s\"\n  }\n")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ExpectError: errorMatching("Deployment Approval Timed Out", `Deployment 7 of project "acme/app" still waits for 2 approval(s)`,
+					"It has been marked canceled", `raise the timeout in the resource's "timeouts" block`),
+			},
+			{
+				PreConfig: func() {
+					if d := gitlabDeployment(t, fake, 7); d == nil || d.Status != "canceled" {
+						t.Errorf("GitLab holds %+v, want deployment 7 canceled", d)
+					}
+				},
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionReplace)},
+				},
+			},
+		},
+	})
+}
+
+// A status change waits before it is sent; when the gate fails, the next change records a new
+// deployment, which goes through approval afresh.
+func TestAccDeploymentResource_waitForApprovalBeforeStatusChange(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	// main's sha v1: GitLab would answer a success of main's head with the seeded deployment 1.
+	running := productionConfig(fake, "running", shaV1, "")
+	success := productionConfig(fake, "success", shaV1, "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: strings.Replace(running, "wait_for_approval = true", "wait_for_approval = false", 1),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectState("deployment_id", knownvalue.Int64Exact(7)),
+					expectState("pending_approval_count", knownvalue.Int64Exact(3)),
+				},
+			},
+			{
+				PreConfig: func() { decideAs(t, fake, "quinn-token", 7, "rejected", "", "") },
+				Config:    success,
+				ExpectError: errorMatching("Deployment Rejected", "rejected by quinn (Quinn Tester) without a comment",
+					"It has been marked failed"),
+			},
+			{
+				PreConfig: func() {
+					if d := gitlabDeployment(t, fake, 7); d == nil || d.Status != "failed" {
+						t.Errorf("GitLab holds %+v, want deployment 7 failed", d)
+					}
+					decideWhenRecorded(t, fake, 7, approval("mae-token"), approval("quinn-token"),
+						decision{token: "sam-token", status: "approved", representedAs: "security"})
+				},
+				Config:           success,
+				ConfigPlanChecks: expectAction(plancheck.ResourceActionReplace),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectState("deployment_id", knownvalue.Int64Exact(8)),
+					expectState("status", knownvalue.StringExact("success")),
+					expectState("pending_approval_count", knownvalue.Int64Exact(0)),
+				},
+			},
+		},
+	})
+}
+
+// exampleConfig reads an example configuration as shipped. Its terraform.tf (required_providers
+// with the registry address) stays out: in-process tests serve the provider under the test
+// framework's own address.
+func exampleConfig(t *testing.T, dir string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "examples", "release-with-approval", dir, "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// The two configurations of examples/release-with-approval hold a release against the fake:
+// the release's apply waits on production while two approvers apply theirs, then goes on.
+// testdata/approval_release.json: production needs a Maintainer (mae) and a qa member (quinn);
+// dora records the deployments. Both configurations take the fake's URL and the token from the
+// provider's (injected) environment, as they would from GITLAB_BASE_URL and GITLAB_TOKEN.
+func TestAccReleaseWithApproval_examples(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "approval_release.json")
+	env := func(token string) map[string]string {
+		return map[string]string{"GITLAB_BASE_URL": fake.URL(), "GITLAB_TOKEN": token}
+	}
+	release, approvers := exampleConfig(t, "release"), exampleConfig(t, "approvers")
+
+	t.Run("release", func(t *testing.T) {
+		t.Parallel()
+		production := func(attr string, value knownvalue.Check) statecheck.StateCheck {
+			return statecheck.ExpectKnownValue("gitlabdeploy_deployment.production", tfjsonpath.New(attr), value)
+		}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(env("dora-token")),
+			Steps: []resource.TestStep{
+				{
+					Config:          release,
+					ConfigVariables: config.Variables{"sha": config.StringVariable(shaMain)},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue("gitlabdeploy_deployment.staging", tfjsonpath.New("status"), knownvalue.StringExact("success")),
+						production("status", knownvalue.StringExact("running")),
+						production("pending_approval_count", knownvalue.Int64Exact(0)),
+						statecheck.ExpectKnownOutputValue("production_approvals",
+							knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("mae"), knownvalue.StringExact("quinn")})),
+					},
+				},
+				{
+					Config: release,
+					ConfigVariables: config.Variables{
+						"sha": config.StringVariable(shaMain), "production_status": config.StringVariable("success"),
+					},
+					ConfigPlanChecks: resource.ConfigPlanChecks{
+						PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("gitlabdeploy_deployment.production", plancheck.ResourceActionUpdate)},
+					},
+					ConfigStateChecks: []statecheck.StateCheck{production("status", knownvalue.StringExact("success"))},
+				},
+			},
+		})
+	})
+
+	t.Run("approvers", func(t *testing.T) {
+		t.Parallel()
+		mae := apiClient(t, fake, "mae-token")
+		t.Cleanup(func() {
+			if t.Failed() {
+				// Let the release's apply end now rather than at its timeout.
+				list, _ := mae.ListDeployments(context.Background(), "acme/app", gitlabapi.ListDeploymentsOptions{Environment: "production"})
+				for _, d := range list {
+					_, _ = mae.Decide(context.Background(), "acme/app", d.ID, gitlabapi.ApprovalOptions{Status: gitlabapi.ApprovalRejected}, 0)
+				}
+			}
+		})
+		id := waitForProductionDeployment(t, mae)
+		for _, approver := range []struct {
+			token   string
+			pending int64
+		}{{"mae-token", 1}, {"quinn-token", 0}} {
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(env(approver.token)),
+				Steps: []resource.TestStep{{
+					Config: approvers,
+					ConfigVariables: config.Variables{
+						"deployment_id": config.IntegerVariable(id), "comment": config.StringVariable("Release notes reviewed."),
+					},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownOutputValue("approvals_still_needed", knownvalue.Int64Exact(approver.pending)),
+					},
+				}},
+			})
+		}
+	})
+}
+
+// waitForProductionDeployment returns the id of the first deployment to production, once the
+// release has recorded it.
+func waitForProductionDeployment(t *testing.T, client *gitlabapi.Client) int64 {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		list, err := client.ListDeployments(context.Background(), "acme/app", gitlabapi.ListDeploymentsOptions{Environment: "production"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) > 0 {
+			return list[0].ID
+		}
+	}
+	t.Fatal("the release recorded no production deployment within a minute")
+	return 0
 }

@@ -54,6 +54,7 @@ var shaPattern = regexp.MustCompile(`^[0-9a-fA-F]{7,64}$`)
 
 type deploymentResource struct {
 	client *gitlabapi.Client
+	gate   approvalGate
 }
 
 type deploymentResourceModel struct {
@@ -65,6 +66,7 @@ type deploymentResourceModel struct {
 	Tag                  types.Bool     `tfsdk:"tag"`
 	Status               types.String   `tfsdk:"status"`
 	OnDestroy            types.String   `tfsdk:"on_destroy"`
+	WaitForApproval      types.Bool     `tfsdk:"wait_for_approval"`
 	DeploymentID         types.Int64    `tfsdk:"deployment_id"`
 	IID                  types.Int64    `tfsdk:"iid"`
 	EnvironmentID        types.Int64    `tfsdk:"environment_id"`
@@ -161,6 +163,20 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 				Validators:    []validator.String{stringvalidator.OneOf(gitlabapi.APIStatuses...)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
+			"wait_for_approval": schema.BoolAttribute{
+				MarkdownDescription: "Hold the apply until the deployment is approved. When `true` and the environment " +
+					"requires approvals, create waits after recording the deployment, and a change of `status` waits " +
+					"before sending it, until every approval rule of the environment is satisfied, so resources that " +
+					"depend on this one run only after approval; progress is logged at INFO level. When an approver " +
+					"rejects the deployment, it is marked `failed` and the apply fails naming the approver and their " +
+					"comment; when the `timeouts` limit passes (default 1 hour), it is marked `canceled` and the apply " +
+					"fails saying how many approvals are still pending. Either way the state keeps the deployment as " +
+					"GitLab has it, and the next apply records a new deployment. GitLab does not let the user who " +
+					"records a deployment approve it. Default `false`.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
 			"on_destroy": schema.StringAttribute{
 				MarkdownDescription: "What destroying the resource (or replacing it) does in GitLab: " + enumMarkdown(onDestroyPolicies) +
 					". Default `" + onDestroyKeep + "`: a deployment is history, and GitLab refuses to delete the one " +
@@ -251,6 +267,7 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 func (r *deploymentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	if data := configuredData(req.ProviderData, &resp.Diagnostics); data != nil {
 		r.client = data.client
+		r.gate = approvalGate{client: data.client, interval: data.approvalPollInterval}
 	}
 }
 
@@ -276,6 +293,12 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	// From here on the deployment exists: the state holds it before any further step, so that a
 	// failure later in Create leaves it tracked (tainted) rather than lost.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if plan.WaitForApproval.ValueBool() && !resp.Diagnostics.HasError() {
+		d, diags := r.gate.hold(ctx, plan.Project.ValueString(), d)
+		resp.Diagnostics.Append(diags...)
+		plan.setFromAPI(d)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
 }
 
 func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -318,6 +341,9 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 	if state.OnDestroy.IsNull() {
 		state.OnDestroy = types.StringValue(onDestroyKeep)
 	}
+	if state.WaitForApproval.IsNull() {
+		state.WaitForApproval = types.BoolValue(false)
+	}
 	state.setFromAPI(d)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -343,6 +369,19 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 		// sha): nothing to send; the plan already carries GitLab's values from the state.
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
+	}
+	if plan.WaitForApproval.ValueBool() {
+		held, diags := r.gate.holdBeforeStatusChange(ctx, plan.Project.ValueString(), state.DeploymentID.ValueInt64())
+		if diags.HasError() {
+			resp.Diagnostics.Append(diags...)
+			if held != nil {
+				// The state keeps the deployment as GitLab has it; its next status change replaces it.
+				state.setFromAPI(held)
+				resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+				resp.Diagnostics.Append(resp.Private.SetKey(ctx, approvalGateFailedKey, []byte("true"))...)
+			}
+			return
+		}
 	}
 	d := r.moveStatus(ctx, &plan, state.Status.ValueString(), &resp.Diagnostics)
 	if d == nil {
@@ -446,6 +485,11 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		if resp.Diagnostics.HasError() {
 			return
 		}
+	}
+	if failed, _ := req.Private.GetKey(ctx, approvalGateFailedKey); failed != nil && statusChanges {
+		// The last update's approval gate failed: a new deployment goes through approval afresh.
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("status"))
+		replaced = append(replaced, "status")
 	}
 	if len(replaced) > 0 {
 		if detail := destroyRefusal(&state); detail != "" {
