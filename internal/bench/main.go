@@ -37,7 +37,7 @@ type config struct {
 }
 
 // scenarios are the -only names, in the order they run.
-var scenarios = []string{"startup", "api", "resources", "cancel", "approvals", "listing"}
+var scenarios = []string{"gobench", "startup", "api", "resources", "cancel", "approvals", "listing"}
 
 // listFlag collects a repeated flag.
 type listFlag []string
@@ -103,10 +103,12 @@ func run(cfg config) error {
 		defer os.RemoveAll(scratch)
 	}
 
+	loadStart := loadAverage()
 	b := &bench{cfg: cfg, root: root, rep: &report{started: started}}
 	if err := b.build(scratch, tfBin); err != nil {
 		return err
 	}
+	b.scenario("gobench", b.providerBenchmarks)
 	b.scenario("startup", b.startup)
 	b.scenario("api", b.apiListing)
 	b.scenario("resources", b.deployments)
@@ -114,7 +116,7 @@ func run(cfg config) error {
 	b.scenario("approvals", b.approvals)
 	b.scenario("listing", b.listing)
 
-	b.rep.machine = machineInfo(tfBin, terraformVersion(tfBin), started, time.Since(started))
+	b.rep.machine = machineInfo(tfBin, terraformVersion(tfBin), started, time.Since(started), loadStart)
 	out := cfg.out
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(root, out)
@@ -141,6 +143,8 @@ type bench struct {
 	// apiConcurrent is the API layer's time to list the large history, the data source's
 	// baseline.
 	apiConcurrent time.Duration
+	// provider holds the provider package's Go benchmarks, for the scenarios to show.
+	provider goBenchmarks
 }
 
 func (b *bench) scenario(name string, f func() error) {

@@ -102,7 +102,7 @@ func (r *report) markdown() string {
 }
 
 // machineInfo describes where the run happened.
-func machineInfo(tfBin, tfVersion string, started time.Time, took time.Duration) []string {
+func machineInfo(tfBin, tfVersion string, started time.Time, took time.Duration, loadStart string) []string {
 	cpu := "unknown"
 	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for line := range strings.SplitSeq(string(data), "\n") {
@@ -138,5 +138,20 @@ func machineInfo(tfBin, tfVersion string, started time.Time, took time.Duration)
 		"Go: " + goVersion,
 		fmt.Sprintf("Terraform CLI: %s (`%s`)", tfVersion, tfBin),
 		fmt.Sprintf("Run: %s, took %s", started.UTC().Format(time.RFC3339), took.Round(time.Second)),
+		fmt.Sprintf("Load average (1, 5, 15 min) at the start: %s; at the end: %s. Other work on the machine "+
+			"slows the wall times; the provider's CPU times are less sensitive to it.", loadStart, loadAverage()),
 	}
+}
+
+// loadAverage is the first three fields of /proc/loadavg.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	fields := strings.Fields(string(data))
+	if len(fields) < 3 {
+		return "unknown"
+	}
+	return strings.Join(fields[:3], ", ")
 }

@@ -209,22 +209,7 @@ func (b *bench) startup() error {
 		wall:      fmt.Sprintf("%s (median of %d)", milliseconds(median(walls)), len(walls)),
 		target:    "reported",
 	})
-
-	g, _, err := runGoBenchmarks(b.root, "./internal/provider", "^BenchmarkProviderSchema$", b.cfg.runs, "20x")
-	if err != nil {
-		return err
-	}
-	if ns, ok := g.median("BenchmarkProviderSchema", "ns/op"); ok {
-		alloc, _ := g.median("BenchmarkProviderSchema", "B/op")
-		b.rep.add(row{
-			operation: "Provider start-up: schema load (GetProviderSchema of a new provider server, in process; Go benchmark)",
-			wall:      fmt.Sprintf("%s (median of %d)", milliseconds(time.Duration(ns)), b.cfg.runs),
-			peakRSS:   fmt.Sprintf("%.1f MiB allocated", alloc/(1<<20)),
-			target:    "reported",
-		})
-	} else {
-		return fmt.Errorf("BenchmarkProviderSchema did not report")
-	}
+	b.inProcessRows("BenchmarkProviderSchema")
 
 	f, err := startFake(baseSeed(), 0)
 	if err != nil {
@@ -293,6 +278,63 @@ func handshake(bin, scratch string) (time.Duration, error) {
 
 func milliseconds(d time.Duration) string {
 	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
+
+// providerBenchmarks runs the provider package's Go benchmarks: the schema load, one deployment
+// resource's protocol calls in process, and the listing data source in process. The scenarios
+// that follow put their figures beside their own.
+func (b *bench) providerBenchmarks() error {
+	const pattern = "^(BenchmarkProviderSchema|BenchmarkDeploymentResource_.*|BenchmarkDeploymentsDataSource_read10k)$"
+	g, _, err := runGoBenchmarks(b.root, "./internal/provider", pattern, b.cfg.runs, "1s")
+	if err != nil {
+		return err
+	}
+	for _, name := range []string{"BenchmarkProviderSchema", "BenchmarkDeploymentResource_planCreate",
+		"BenchmarkDeploymentResource_planNoChange", "BenchmarkDeploymentResource_refreshAndPlanNoChange",
+		"BenchmarkDeploymentsDataSource_read10k"} {
+		if _, ok := g.median(name, "ns/op"); !ok {
+			return fmt.Errorf("%s did not report", name)
+		}
+	}
+	b.provider = g
+	return nil
+}
+
+// inProcessRows adds the rows of the provider's Go benchmarks named, when they ran.
+func (b *bench) inProcessRows(benchmarks ...string) {
+	what := map[string]string{
+		"BenchmarkProviderSchema": "Provider start-up: schema load (GetProviderSchema of a new provider server, in process; Go benchmark)",
+		"BenchmarkDeploymentResource_planCreate": "One deployment of a first plan, in process (Go benchmark): " +
+			"ValidateResourceConfig and PlanResourceChange",
+		"BenchmarkDeploymentResource_planNoChange": "One unchanged deployment of a plan, in process (Go benchmark): " +
+			"UpgradeResourceState, ValidateResourceConfig and PlanResourceChange",
+		"BenchmarkDeploymentResource_refreshAndPlanNoChange": "The same with refresh, in process (Go benchmark): " +
+			"plus ReadResource, one request to the fake",
+		"BenchmarkDeploymentsDataSource_read10k": "Data source: read 10000 deployments in process, from the API answer " +
+			"to the protocol value (Go benchmark, no latency)",
+	}
+	for _, name := range benchmarks {
+		ns, ok := b.provider.median(name, "ns/op")
+		if !ok {
+			continue
+		}
+		runs := len(b.provider[name]["ns/op"])
+		x := row{operation: what[name], target: "reported"}
+		alloc, _ := b.provider.median(name, "B/op")
+		switch name {
+		case "BenchmarkProviderSchema":
+			x.wall = fmt.Sprintf("%s (median of %d)", milliseconds(time.Duration(ns)), runs)
+		case "BenchmarkDeploymentsDataSource_read10k":
+			peak, _ := b.provider.median(name, "peak-heap-MiB")
+			x.wall = fmt.Sprintf("%s (median of %d)", seconds(time.Duration(ns)), runs)
+			x.peakRSS = fmt.Sprintf("heap growth %.0f MiB; %.0f MiB allocated", peak, alloc/(1<<20))
+		default:
+			x.wall = fmt.Sprintf("%s (median of %d)", milliseconds(time.Duration(ns)), runs)
+			x.peakRSS = fmt.Sprintf("%.2f MiB allocated", alloc/(1<<20))
+			x.target = "reported: the provider's own share of the plans below"
+		}
+		b.rep.add(x)
+	}
 }
 
 // apiListing runs the API layer's listing benchmark: 10,000 deployments behind 20 ms of latency,
@@ -373,6 +415,9 @@ func (b *bench) deployments() error {
 		})
 	}
 
+	b.inProcessRows("BenchmarkDeploymentResource_planCreate", "BenchmarkDeploymentResource_planNoChange",
+		"BenchmarkDeploymentResource_refreshAndPlanNoChange")
+
 	var first, firstBase series
 	if err := alternate(b.cfg.runs, f, &firstBase, &first, func() (result, error) { return base.plan() },
 		func() (result, error) { return ws.plan() }); err != nil {
@@ -418,9 +463,8 @@ func (b *bench) deployments() error {
 		return fmt.Errorf("profiling the plan: %w", err)
 	}
 
-	var update, updateBase series
-	if err := alternate(1, f, &updateBase, &update, func() (result, error) { return base.apply("-refresh=false", "-var=status=failed") },
-		func() (result, error) { return ws.apply("-refresh=false", "-var=status=failed") }); err != nil {
+	var update series
+	if err := counted(f, &update, func() (result, error) { return ws.apply("-refresh=false", "-var=status=failed") }); err != nil {
 		return err
 	}
 	lo, hi = update.requestRange()
@@ -429,16 +473,13 @@ func (b *bench) deployments() error {
 		requests:  update.requestsCell(fmt.Sprint(n)),
 		wall:      update.wallCell(),
 		cpu:       update.cpuCell(),
-		baseline:  "terraform_data: " + updateBase.wallCell(),
-		ratio:     ratio(update.wall(), updateBase.wall()),
 		peakRSS:   update.rssCell(),
 		target:    "1 request per deployment",
 		met:       verdict(lo == n && hi == n),
 	})
 
-	var destroy, destroyBase series
-	if err := alternate(1, f, &destroyBase, &destroy, func() (result, error) { return base.destroy("-refresh=false", "-var=status=failed") },
-		func() (result, error) { return ws.destroy("-refresh=false", "-var=status=failed") }); err != nil {
+	var destroy series
+	if err := counted(f, &destroy, func() (result, error) { return ws.destroy("-refresh=false", "-var=status=failed") }); err != nil {
 		return err
 	}
 	lo, hi = destroy.requestRange()
@@ -447,8 +488,6 @@ func (b *bench) deployments() error {
 		requests:  destroy.requestsCell(fmt.Sprint(n)),
 		wall:      destroy.wallCell(),
 		cpu:       destroy.cpuCell(),
-		baseline:  "terraform_data: " + destroyBase.wallCell(),
-		ratio:     ratio(destroy.wall(), destroyBase.wall()),
 		peakRSS:   destroy.rssCell(),
 		target:    "1 request per deployment",
 		met:       verdict(lo == n && hi == n),
@@ -623,6 +662,7 @@ func (b *bench) listing() error {
 	})
 
 	// Ten thousand behind latency: end to end beside the API layer, memory, and max_results.
+	b.inProcessRows("BenchmarkDeploymentsDataSource_read10k")
 	large := b.cfg.listLarge
 	f, err = startFake(historySeed(large), b.cfg.latency)
 	if err != nil {
