@@ -49,17 +49,18 @@ data "gitlabdeploy_deployment_merge_requests" "released" {
 }
 
 output "audit" {
+  # Over the list, not the map: a map iterates in key order ("10" before "9"), the list in GitLab's.
   value = [
-    for id, d in local.released : {
-      deployment     = "#${d.iid} (id ${id})"
+    for d in data.gitlabdeploy_deployments.released.deployments : {
+      deployment     = "#${d.iid} (id ${d.deployment_id})"
       commit         = "${d.ref} @ ${substr(d.sha, 0, 8)}"
       deployed_by    = d.user.username
       last_change_at = d.updated_at
       approved_by = [
-        for a in data.gitlabdeploy_deployment.released[id].approvals : a.user.username if a.status == "approved"
+        for a in data.gitlabdeploy_deployment.released[tostring(d.deployment_id)].approvals : a.user.username if a.status == "approved"
       ]
       merge_requests = [
-        for mr in data.gitlabdeploy_deployment_merge_requests.released[id].merge_requests : "!${mr.iid} ${mr.title}"
+        for mr in data.gitlabdeploy_deployment_merge_requests.released[tostring(d.deployment_id)].merge_requests : "!${mr.iid} ${mr.title}"
       ]
     }
   ]
