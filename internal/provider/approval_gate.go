@@ -143,7 +143,7 @@ func (g approvalGate) hold(ctx context.Context, project string, d *gitlabapi.Dep
 
 	switch {
 	case d.Status == mark:
-		detail += fmt.Sprintf(" GitLab marked it %s.", mark)
+		detail += fmt.Sprintf(" GitLab holds it as %s.", mark)
 	case d.CreatedByCI():
 		detail += fmt.Sprintf(" It was created by a GitLab CI job, which GitLab does not let the API change; it stays %s.", d.Status)
 	default:

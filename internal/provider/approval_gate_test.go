@@ -177,7 +177,7 @@ func TestApprovalGate_rejectedCIDeploymentIsFailedByGitLab(t *testing.T) {
 	srv.ResetStats()
 
 	got, diags := testGate(t, srv).hold(withTimeout(t, 10*time.Second), "acme/app", d)
-	if !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "GitLab marked it failed") ||
+	if !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "GitLab holds it as failed") ||
 		!strings.Contains(diags.Errors()[0].Detail(), "without a comment") {
 		t.Fatalf("diagnostics = %v", diags)
 	}
