@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -93,15 +94,16 @@ func blockedSeed(n int) *fakegitlab.Seed {
 // fake is a running fake GitLab whose request counters the benchmark reads over HTTP, through
 // the /-/fake/stats endpoint every other client of the fake uses.
 type fake struct {
+	ctx context.Context
 	srv *fakegitlab.Server
 }
 
-func startFake(seed *fakegitlab.Seed, latency time.Duration) (*fake, error) {
+func startFake(ctx context.Context, seed *fakegitlab.Seed, latency time.Duration) (*fake, error) {
 	srv, err := fakegitlab.NewServer(seed, fakegitlab.Options{Latency: latency})
 	if err != nil {
 		return nil, fmt.Errorf("starting the fake GitLab: %w", err)
 	}
-	return &fake{srv: srv}, nil
+	return &fake{ctx: ctx, srv: srv}, nil
 }
 
 func (f *fake) url() string { return f.srv.URL() }
@@ -114,7 +116,11 @@ type stats struct {
 }
 
 func (f *fake) stats() (stats, error) {
-	resp, err := http.Get(f.srv.URL() + "/-/fake/stats") //nolint:noctx // loopback, short-lived
+	req, err := http.NewRequestWithContext(f.ctx, http.MethodGet, f.srv.URL()+"/-/fake/stats", nil)
+	if err != nil {
+		return stats{}, err
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return stats{}, err
 	}
@@ -127,7 +133,11 @@ func (f *fake) stats() (stats, error) {
 }
 
 func (f *fake) resetStats() error {
-	resp, err := http.Post(f.srv.URL()+"/-/fake/stats/reset", "", nil) //nolint:noctx // loopback, short-lived
+	req, err := http.NewRequestWithContext(f.ctx, http.MethodPost, f.srv.URL()+"/-/fake/stats/reset", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"os/exec"
 	"strconv"
@@ -14,10 +15,10 @@ import (
 type goBenchmarks map[string]map[string][]float64
 
 // runGoBenchmarks runs the Go benchmarks matching pattern in pkg, count times each.
-func runGoBenchmarks(root, pkg, pattern string, count int, benchtime string) (goBenchmarks, string, error) {
+func runGoBenchmarks(ctx context.Context, root, pkg, pattern string, count int, benchtime string) (goBenchmarks, string, error) {
 	args := []string{"test", "-run", "^$", "-bench", pattern, "-benchmem",
 		"-count", strconv.Itoa(count), "-benchtime", benchtime, "-timeout", "20m", pkg}
-	c := exec.Command("go", args...)
+	c := exec.CommandContext(ctx, "go", args...)
 	c.Dir = root
 	c.Env = cleanEnv()
 	var out bytes.Buffer

@@ -8,14 +8,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -77,15 +80,18 @@ func main() {
 			cfg.only[name] = true
 		}
 	}
-	if err := run(cfg); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, cfg)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(cfg config) error {
+func run(ctx context.Context, cfg config) error {
 	started := time.Now()
-	root, err := moduleRoot()
+	root, err := moduleRoot(ctx)
 	if err != nil {
 		return err
 	}
@@ -104,7 +110,7 @@ func run(cfg config) error {
 	}
 
 	loadStart := loadAverage()
-	b := &bench{cfg: cfg, root: root, rep: &report{started: started}}
+	b := &bench{ctx: ctx, cfg: cfg, root: root, rep: &report{started: started}}
 	if err := b.build(scratch, tfBin); err != nil {
 		return err
 	}
@@ -116,7 +122,7 @@ func run(cfg config) error {
 	b.scenario("approvals", b.approvals)
 	b.scenario("listing", b.listing)
 
-	b.rep.machine = machineInfo(tfBin, terraformVersion(tfBin), started, time.Since(started), loadStart)
+	b.rep.machine = machineInfo(ctx, tfBin, terraformVersion(ctx, tfBin), started, time.Since(started), loadStart)
 	out := cfg.out
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(root, out)
@@ -133,6 +139,7 @@ func run(cfg config) error {
 
 // bench holds what the scenarios share.
 type bench struct {
+	ctx         context.Context
 	cfg         config
 	root        string
 	tf          *terraform
@@ -179,13 +186,14 @@ func (b *bench) build(scratch, tfBin string) error {
 		{"build", "-o", b.profBin, "./internal/bench/profprovider"},
 	}
 	for _, args := range builds {
-		c := exec.Command("go", args...)
+		c := exec.CommandContext(b.ctx, "go", args...)
 		c.Dir = b.root
 		if out, err := c.CombinedOutput(); err != nil {
 			return fmt.Errorf("go %v: %w\n%s", args, err, out)
 		}
 	}
 	b.tf = &terraform{
+		ctx:        b.ctx,
 		bin:        tfBin,
 		cliConfig:  filepath.Join(scratch, "wrap.tfrc"),
 		profConfig: filepath.Join(scratch, "prof.tfrc"),
@@ -199,8 +207,8 @@ func (b *bench) build(scratch, tfBin string) error {
 	return writeCLIConfig(b.tf.profConfig, profDir)
 }
 
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
+func moduleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("go env GOMOD: %w", err)
 	}

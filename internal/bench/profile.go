@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -18,13 +19,13 @@ type profileEntry struct {
 
 // readProfiles runs `go tool pprof -top` over the CPU profiles in dir and returns every
 // function with its flat and cumulative time, and the total sampled time.
-func readProfiles(root, binary, dir string) ([]profileEntry, float64, error) {
+func readProfiles(ctx context.Context, root, binary, dir string) ([]profileEntry, float64, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "cpu-*.pprof"))
 	if err != nil || len(files) == 0 {
 		return nil, 0, fmt.Errorf("no CPU profile in %s: did Terraform stop the provider over gRPC?", dir)
 	}
 	args := append([]string{"tool", "pprof", "-top", "-nodecount=100000", "-unit=s", binary}, files...)
-	c := exec.Command("go", args...)
+	c := exec.CommandContext(ctx, "go", args...)
 	c.Dir = root
 	out, err := c.CombinedOutput()
 	if err != nil {

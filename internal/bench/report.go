@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -102,7 +103,7 @@ func (r *report) markdown() string {
 }
 
 // machineInfo describes where the run happened.
-func machineInfo(tfBin, tfVersion string, started time.Time, took time.Duration, loadStart string) []string {
+func machineInfo(ctx context.Context, tfBin, tfVersion string, started time.Time, took time.Duration, loadStart string) []string {
 	cpu := "unknown"
 	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for line := range strings.SplitSeq(string(data), "\n") {
@@ -128,7 +129,7 @@ func machineInfo(tfBin, tfVersion string, started time.Time, took time.Duration,
 		kernel = strings.TrimSpace(string(data))
 	}
 	goVersion := runtime.Version()
-	if out, err := exec.Command("go", "env", "GOVERSION").Output(); err == nil {
+	if out, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output(); err == nil {
 		goVersion = strings.TrimSpace(string(out))
 	}
 	return []string{

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -197,7 +198,7 @@ func (b *bench) startup() error {
 
 	var walls []time.Duration
 	for range 2 * b.cfg.runs {
-		d, err := handshake(b.providerBin, b.tf.scratch)
+		d, err := handshake(b.ctx, b.providerBin, b.tf.scratch)
 		if err != nil {
 			return err
 		}
@@ -211,7 +212,7 @@ func (b *bench) startup() error {
 	})
 	b.inProcessRows("BenchmarkProviderSchema")
 
-	f, err := startFake(baseSeed(), 0)
+	f, err := startFake(b.ctx, baseSeed(), 0)
 	if err != nil {
 		return err
 	}
@@ -244,12 +245,12 @@ func (b *bench) startup() error {
 
 // handshake starts the provider as Terraform would and returns how long it took to print the
 // go-plugin handshake line, then kills it.
-func handshake(bin, scratch string) (time.Duration, error) {
+func handshake(ctx context.Context, bin, scratch string) (time.Duration, error) {
 	tmp, err := os.MkdirTemp(scratch, "handshake-")
 	if err != nil {
 		return 0, err
 	}
-	c := exec.Command(bin)
+	c := exec.CommandContext(ctx, bin)
 	c.Env = append(cleanEnv(),
 		"TF_PLUGIN_MAGIC_COOKIE=d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
 		"PLUGIN_PROTOCOL_VERSIONS=6",
@@ -285,7 +286,7 @@ func milliseconds(d time.Duration) string {
 // that follow put their figures beside their own.
 func (b *bench) providerBenchmarks() error {
 	const pattern = "^(BenchmarkProviderSchema|BenchmarkDeploymentResource_.*|BenchmarkDeploymentsDataSource_read10k)$"
-	g, _, err := runGoBenchmarks(b.root, "./internal/provider", pattern, b.cfg.runs, "1s")
+	g, _, err := runGoBenchmarks(b.ctx, b.root, "./internal/provider", pattern, b.cfg.runs, "1s")
 	if err != nil {
 		return err
 	}
@@ -340,7 +341,7 @@ func (b *bench) inProcessRows(benchmarks ...string) {
 // apiListing runs the API layer's listing benchmark: 10,000 deployments behind 20 ms of latency,
 // pages fetched concurrently versus one after another.
 func (b *bench) apiListing() error {
-	g, _, err := runGoBenchmarks(b.root, "./internal/gitlabapi", "^BenchmarkListDeployments$", b.cfg.runs, "1x")
+	g, _, err := runGoBenchmarks(b.ctx, b.root, "./internal/gitlabapi", "^BenchmarkListDeployments$", b.cfg.runs, "1x")
 	if err != nil {
 		return err
 	}
@@ -376,7 +377,7 @@ func (b *bench) apiListing() error {
 // terraform_data: first plan, create, plan with refresh, plan without refresh, update, destroy.
 func (b *bench) deployments() error {
 	n := b.cfg.resources
-	f, err := startFake(baseSeed(), 0)
+	f, err := startFake(b.ctx, baseSeed(), 0)
 	if err != nil {
 		return err
 	}
@@ -505,7 +506,7 @@ func (b *bench) profilePlan(ws *workspace) error {
 	if _, err := ws.cmd(dir, "plan", "-input=false", "-lock=false", "-no-color"); err != nil {
 		return err
 	}
-	entries, total, err := readProfiles(b.root, b.profBin, dir)
+	entries, total, err := readProfiles(b.ctx, b.root, b.profBin, dir)
 	if err != nil {
 		return err
 	}
@@ -517,7 +518,7 @@ func (b *bench) profilePlan(ws *workspace) error {
 // refuses to delete a running deployment, so each needs a cancel and a delete.
 func (b *bench) cancelAndDelete() error {
 	n := b.cfg.small
-	f, err := startFake(baseSeed(), 0)
+	f, err := startFake(b.ctx, baseSeed(), 0)
 	if err != nil {
 		return err
 	}
@@ -552,7 +553,7 @@ func (b *bench) cancelAndDelete() error {
 // approvals approves deployments that CI created and that wait for the approver.
 func (b *bench) approvals() error {
 	n := b.cfg.small
-	f, err := startFake(blockedSeed(n), 0)
+	f, err := startFake(b.ctx, blockedSeed(n), 0)
 	if err != nil {
 		return err
 	}
@@ -632,7 +633,7 @@ func (b *bench) listing() error {
 
 	// A few hundred, no latency: the page count at its lower bound.
 	small := b.cfg.listSmall
-	f, err := startFake(historySeed(small), 0)
+	f, err := startFake(b.ctx, historySeed(small), 0)
 	if err != nil {
 		return err
 	}
@@ -664,7 +665,7 @@ func (b *bench) listing() error {
 	// Ten thousand behind latency: end to end beside the API layer, memory, and max_results.
 	b.inProcessRows("BenchmarkDeploymentsDataSource_read10k")
 	large := b.cfg.listLarge
-	f, err = startFake(historySeed(large), b.cfg.latency)
+	f, err = startFake(b.ctx, historySeed(large), b.cfg.latency)
 	if err != nil {
 		return err
 	}
@@ -720,7 +721,7 @@ func (b *bench) listing() error {
 
 	// Fifty thousand: past GitLab's 10,000 count, so the reader cannot know the last page.
 	huge := b.cfg.listHuge
-	f, err = startFake(historySeed(huge), b.cfg.latency)
+	f, err = startFake(b.ctx, historySeed(huge), b.cfg.latency)
 	if err != nil {
 		return err
 	}

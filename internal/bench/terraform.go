@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -17,6 +18,7 @@ const providerAddress = "registry.terraform.io/gitlabdeploy/gitlabdeploy"
 // terraform runs one Terraform CLI against the provider through dev_overrides, so that no
 // `terraform init` (impossible offline) is needed.
 type terraform struct {
+	ctx        context.Context
 	bin        string
 	cliConfig  string // dev_overrides pointing at the rsswrap directory
 	profConfig string // dev_overrides pointing at the profiling provider
@@ -70,7 +72,7 @@ func (w *workspace) cmd(profileDir string, args ...string) (result, error) {
 	if profileDir != "" {
 		cliConfig = tf.profConfig
 	}
-	c := exec.Command(tf.bin, append([]string{"-chdir=" + w.dir}, args...)...)
+	c := exec.CommandContext(tf.ctx, tf.bin, append([]string{"-chdir=" + w.dir}, args...)...)
 	c.Env = append(cleanEnv(),
 		"TF_CLI_CONFIG_FILE="+cliConfig,
 		"CHECKPOINT_DISABLE=1",
@@ -159,8 +161,8 @@ func tail(s string, n int) string {
 }
 
 // terraformVersion asks the CLI for its version.
-func terraformVersion(bin string) string {
-	out, err := exec.Command(bin, "version", "-json").Output()
+func terraformVersion(ctx context.Context, bin string) string {
+	out, err := exec.CommandContext(ctx, bin, "version", "-json").Output()
 	if err != nil {
 		return "unknown"
 	}

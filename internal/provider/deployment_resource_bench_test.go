@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -261,7 +260,7 @@ func checkDiags(b *testing.B, call string, diags []*tfprotov6.Diagnostic) {
 	b.Helper()
 	for _, d := range diags {
 		if d.Severity == tfprotov6.DiagnosticSeverityError {
-			b.Fatal(fmt.Sprintf("%s: %s: %s", call, d.Summary, d.Detail))
+			b.Fatalf("%s: %s: %s", call, d.Summary, d.Detail)
 		}
 	}
 }

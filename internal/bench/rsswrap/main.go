@@ -6,6 +6,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,7 +32,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "rsswrap: BENCH_PROVIDER_BIN is not set")
 		os.Exit(2)
 	}
-	cmd := exec.Command(bin, os.Args[1:]...)
+	cmd := exec.CommandContext(context.Background(), bin, os.Args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
