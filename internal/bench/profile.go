@@ -146,12 +146,23 @@ func profileSummary(entries []profileEntry, total float64, resources int) string
 		fmt.Fprintf(&b, "| everything under 1%% each | %.2f s | %.0f%% |\n", other, 100*other/total)
 	}
 
-	b.WriteString("\nBy protocol call (cumulative; calls overlap with the runtime's own work):\n\n| Call | CPU | Share |\n|---|---|---|\n")
+	b.WriteString("\nBy protocol call, and the runtime's memory work (cumulative, so the rows overlap):\n\n| Call | CPU | Share |\n|---|---|---|\n")
 	for _, rpc := range []string{"GetProviderSchema", "ValidateProviderConfig", "ConfigureProvider", "ValidateResourceConfig",
 		"UpgradeResourceState", "ReadResource", "PlanResourceChange", "ApplyResourceChange", "ReadDataSource"} {
 		for _, e := range entries {
 			if strings.HasSuffix(e.name, "tf6server.(*server)."+rpc) {
 				fmt.Fprintf(&b, "| %s | %.2f s | %.0f%% |\n", rpc, e.cum, 100*e.cum/total)
+			}
+		}
+	}
+
+	for _, fn := range []struct{ name, label string }{
+		{"runtime.gcBgMarkWorker", "garbage collection (background marking)"},
+		{"runtime.mallocgc", "memory allocation"},
+	} {
+		for _, e := range entries {
+			if e.name == fn.name {
+				fmt.Fprintf(&b, "| %s | %.2f s | %.0f%% |\n", fn.label, e.cum, 100*e.cum/total)
 			}
 		}
 	}
