@@ -118,7 +118,7 @@ func (r *deploymentApprovalResource) Schema(_ context.Context, _ resource.Schema
 					"the decision counts for the user's first matching rule. A user decides once per rule. " +
 					"Changing it records a new decision.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators: []validator.String{stringvalidator.UTF8LengthBetween(1, maxNameLength)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(
 					func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
 						// An imported decision has no represented_as yet: setting it only records

@@ -120,7 +120,7 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 			"ref": schema.StringAttribute{
 				MarkdownDescription: "Branch or tag deployed. Changing it records a new deployment.",
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{refValidator{}},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"sha": schema.StringAttribute{

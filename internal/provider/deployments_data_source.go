@@ -93,7 +93,7 @@ func (d *deploymentsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				MarkdownDescription: "Only deployments to the environment of this exact name (case-sensitive). " +
 					"An environment that does not exist lists nothing.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators: environmentNameValidators(),
 			},
 			"status": schema.StringAttribute{
 				MarkdownDescription: "Only deployments with this status: " + enumMarkdown(listStatuses) +

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // importIDFormat is the import id of a deployment, as error messages and docs state it.
@@ -17,40 +18,73 @@ func parseImportID(id string) (project string, deploymentID int64, err error) {
 	i := strings.LastIndex(id, ":")
 	if i < 0 {
 		return "", 0, fmt.Errorf("import id %q has no colon; the expected format is %s, "+
-			"for example acme/app:42 or 7:42", id, importIDFormat)
+			"for example acme/app:42 or 7:42", shorten(id), importIDFormat)
 	}
 	project, rawID := id[:i], id[i+1:]
 	if err := checkProject(project); err != nil {
-		return "", 0, fmt.Errorf("import id %q: %w; the expected format is %s", id, err, importIDFormat)
+		return "", 0, fmt.Errorf("import id %q: %w; the expected format is %s", shorten(id), err, importIDFormat)
 	}
 	deploymentID, convErr := strconv.ParseInt(rawID, 10, 64)
 	if convErr != nil || deploymentID <= 0 || rawID != strconv.FormatInt(deploymentID, 10) {
 		return "", 0, fmt.Errorf("import id %q: the deployment id %q is not a positive whole number (use the "+
-			"deployment's id, not its iid); the expected format is %s", id, rawID, importIDFormat)
+			"deployment's id, not its iid); the expected format is %s", shorten(id), shorten(rawID), importIDFormat)
 	}
 	return project, deploymentID, nil
 }
 
-// checkProject accepts a numeric project id or a full path of at least two segments.
+// maxPathLength is GitLab's limit on the path of a group or project, in characters.
+const maxPathLength = 255
+
+// checkProject accepts a positive numeric project id or a full path of at least two segments
+// that GitLab could hold: letters, digits, '_', '-' and '.', no segment "." or "..", none
+// longer than maxPathLength.
 func checkProject(project string) error {
 	switch {
 	case project == "":
 		return fmt.Errorf("the project is empty")
 	case isDigits(project):
+		if id, err := strconv.ParseInt(project, 10, 64); err != nil || id <= 0 {
+			return fmt.Errorf("the project %q is not a positive project id", shorten(project))
+		}
 		return nil
 	case strings.ContainsFunc(project, unicode.IsSpace):
-		return fmt.Errorf("the project %q contains spaces", project)
+		return fmt.Errorf("the project %q contains spaces", shorten(project))
 	case strings.Contains(project, ":"):
-		return fmt.Errorf("the project %q contains a colon, which GitLab paths never do", project)
+		return fmt.Errorf("the project %q contains a colon, which GitLab paths never do", shorten(project))
 	case !strings.Contains(project, "/"):
-		return fmt.Errorf("the project %q is neither a numeric id nor a full path such as acme/app", project)
+		return fmt.Errorf("the project %q is neither a numeric id nor a full path such as acme/app", shorten(project))
 	}
 	for _, segment := range strings.Split(project, "/") {
-		if segment == "" {
-			return fmt.Errorf("the project path %q has an empty segment", project)
+		switch {
+		case segment == "":
+			return fmt.Errorf("the project path %q has an empty segment", shorten(project))
+		case segment == "." || segment == "..":
+			return fmt.Errorf("the project path %q has the segment %q, which names no group or project", shorten(project), segment)
+		case utf8.RuneCountInString(segment) > maxPathLength:
+			return fmt.Errorf("the project path %q has a segment longer than %d characters, GitLab's limit", shorten(project), maxPathLength)
+		}
+		if i := strings.IndexFunc(segment, func(r rune) bool { return !isPathChar(r) }); i >= 0 {
+			r, _ := utf8.DecodeRuneInString(segment[i:])
+			return fmt.Errorf("the project path %q holds the character %q; GitLab paths hold only letters, digits, "+
+				"'_', '-' and '.' (give the path unencoded, as in acme/app)", shorten(project), string(r))
 		}
 	}
 	return nil
+}
+
+// isPathChar reports whether GitLab allows r in a group or project path.
+func isPathChar(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.'
+}
+
+// shorten cuts a value quoted in a message to a readable length.
+func shorten(s string) string {
+	const keep = 60
+	if utf8.RuneCountInString(s) <= keep+20 {
+		return s
+	}
+	runes := []rune(s)
+	return fmt.Sprintf("%s… (%d characters)", string(runes[:keep]), len(runes))
 }
 
 func isDigits(s string) bool {
