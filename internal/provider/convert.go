@@ -4,12 +4,15 @@ package provider
 // data sources build their models from these, so that an object reads the same everywhere.
 
 import (
+	"context"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
 )
@@ -181,19 +184,65 @@ var deploymentListItemType = types.ObjectType{AttrTypes: map[string]attr.Type{
 
 // deploymentListItemValue is one element of gitlabdeploy_deployments' list. It builds the
 // object directly, without reflection: lists can hold tens of thousands of deployments.
-func deploymentListItemValue(d *gitlabapi.Deployment) attr.Value {
-	return types.ObjectValueMust(deploymentListItemType.AttrTypes, map[string]attr.Value{
-		"deployment_id": types.Int64Value(d.ID),
-		"iid":           types.Int64Value(d.IID),
-		"ref":           types.StringValue(d.Ref),
-		"sha":           types.StringValue(d.SHA),
-		"status":        types.StringValue(d.Status),
-		"environment":   types.StringValue(d.Environment.Name),
-		"created_at":    timeValue(d.CreatedAt),
-		"updated_at":    timeValue(d.UpdatedAt),
-		"user":          userValue(d.User),
-		"deployable":    jobValue(d.Deployable),
+// deploymentListItemTypes are the Terraform types of a listed deployment, computed once per list
+// and shared by its elements: a value built through the framework's types carries its own copy
+// of its type, which for a list of 10,000 doubles the memory the list takes.
+type deploymentListItemTypes struct {
+	item, user, job tftypes.Object
+}
+
+func newDeploymentListItemTypes(ctx context.Context) deploymentListItemTypes {
+	item := deploymentListItemType.TerraformType(ctx).(tftypes.Object) //nolint:forcetypeassert // an ObjectType's type is an Object
+	return deploymentListItemTypes{
+		item: item,
+		user: item.AttributeTypes["user"].(tftypes.Object),       //nolint:forcetypeassert // as declared above
+		job:  item.AttributeTypes["deployable"].(tftypes.Object), //nolint:forcetypeassert // as declared above
+	}
+}
+
+// value is a deployment as gitlabdeploy_deployments lists it.
+func (t deploymentListItemTypes) value(d *gitlabapi.Deployment) tftypes.Value {
+	job := tftypes.NewValue(t.job, nil)
+	if j := d.Deployable; j != nil {
+		job = tftypes.NewValue(t.job, map[string]tftypes.Value{
+			"id":      terraformInt(j.ID),
+			"name":    terraformString(j.Name),
+			"stage":   terraformString(j.Stage),
+			"status":  terraformString(j.Status),
+			"ref":     terraformString(j.Ref),
+			"web_url": terraformString(j.WebURL),
+		})
+	}
+	return tftypes.NewValue(t.item, map[string]tftypes.Value{
+		"deployment_id": terraformInt(d.ID),
+		"iid":           terraformInt(d.IID),
+		"ref":           terraformString(d.Ref),
+		"sha":           terraformString(d.SHA),
+		"status":        terraformString(d.Status),
+		"environment":   terraformString(d.Environment.Name),
+		"created_at":    terraformTime(d.CreatedAt),
+		"updated_at":    terraformTime(d.UpdatedAt),
+		"user": tftypes.NewValue(t.user, map[string]tftypes.Value{
+			"id":       terraformInt(d.User.ID),
+			"username": terraformString(d.User.Username),
+			"name":     terraformString(d.User.Name),
+		}),
+		"deployable": job,
 	})
+}
+
+func terraformString(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
+
+func terraformInt(i int64) tftypes.Value {
+	return tftypes.NewValue(tftypes.Number, new(big.Float).SetInt64(i))
+}
+
+// terraformTime is timeValue for values built without the framework's types.
+func terraformTime(t time.Time) tftypes.Value {
+	if t.IsZero() {
+		return tftypes.NewValue(tftypes.String, nil)
+	}
+	return terraformString(t.UTC().Format(time.RFC3339Nano))
 }
 
 // ---- Approval summary ----
