@@ -122,6 +122,32 @@ func TestAccRequests_deploymentLifecycle(t *testing.T) {
 	})
 }
 
+// TestAccRequests_cancelAndDeleteRunning pins on_destroy = "cancel_and_delete" on a deployment
+// the state knows to be running: a cancel, then a delete.
+func TestAccRequests_cancelAndDeleteRunning(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	deployment := staging("running")
+	deployment.onDestroy = "cancel_and_delete"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: deployment.config(fake, tokenMaintainer)},
+			{
+				PreConfig: fake.ResetStats,
+				Config:    providerBlock(fake.URL(), tokenMaintainer),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionDestroy),
+					requests{fake, map[string]int{routeGet: 1}, "refreshing a running deployment and planning its deletion"},
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					requests{fake, map[string]int{routeUpdate: 1, routeDelete: 1}, "canceling and deleting a running deployment"},
+				},
+			},
+		},
+	})
+}
+
 // TestAccRequests_refreshOnePerDeployment pins a plan of deployments that have not changed:
 // one read each, and nothing to apply.
 func TestAccRequests_refreshOnePerDeployment(t *testing.T) {
