@@ -3,6 +3,7 @@ package provider
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -213,15 +214,41 @@ func (c *terraformCLI) mustRun(env []string, args []string, wantCodes ...int) cl
 	return res
 }
 
-// state reads the working directory's state as it is on disk, without a refresh.
-func (c *terraformCLI) state() *tfjson.State {
+// deployments reads, deployment id to status, the gitlabdeploy_deployment resources of the
+// working directory's state file as the last run left it, without a refresh.
+func (c *terraformCLI) deployments() map[int64]string {
 	c.t.Helper()
-	res := c.mustRun(nil, []string{"show", "-json", "-no-color"})
-	var s tfjson.State
-	if err := s.UnmarshalJSON([]byte(res.stdout)); err != nil {
-		c.t.Fatalf("reading terraform show -json: %v\n%s", err, res.stdout)
+	data, err := os.ReadFile(filepath.Join(c.dir, "terraform.tfstate"))
+	if err != nil {
+		c.t.Fatal(err)
 	}
-	return &s
+	var state struct {
+		Resources []struct {
+			Mode, Type string
+			Instances  []struct {
+				Attributes struct {
+					DeploymentID int64  `json:"deployment_id"`
+					Status       string `json:"status"`
+				} `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(data, &state); err != nil {
+		c.t.Fatalf("reading the state file: %v", err)
+	}
+	out := map[int64]string{}
+	for _, r := range state.Resources {
+		if r.Mode != "managed" || r.Type != "gitlabdeploy_deployment" {
+			continue
+		}
+		for _, inst := range r.Instances {
+			if _, dup := out[inst.Attributes.DeploymentID]; dup {
+				c.t.Fatalf("two resources in the state hold deployment %d", inst.Attributes.DeploymentID)
+			}
+			out[inst.Attributes.DeploymentID] = inst.Attributes.Status
+		}
+	}
+	return out
 }
 
 // faultsEnvironment is where the tests of this file record their deployments: acme/app of
@@ -532,12 +559,23 @@ func (r *statusRecorder) WriteHeader(status int) {
 
 // 200 deployments applied with terraform apply -parallelism=20 against a GitLab that fails a
 // fifth of all requests (500, 502 or 503, having done nothing) and throttles beyond 50 requests
-// a second end as exactly 200 deployments in GitLab and in the state, and a plan with the faults
-// still on shows no change.
+// a second (429 with Retry-After: 1) end as exactly 200 deployments in GitLab and in the state,
+// and a plan with the faults still on shows no change.
 func TestAccFaults_parallelism20FailRate20RateLimit50_200Deployments(t *testing.T) {
 	t.Parallel()
 	const count = 200
-	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{FailRate: 0.2, RateLimit: 50})
+	// However slow the machine, one request in 20 is throttled too.
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	throttleSome := func(r *http.Request) fakegitlab.Fault {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Header.Get("Private-Token") != tokenRoot && rng.IntN(20) == 0 {
+			return fakegitlab.Fault429
+		}
+		return fakegitlab.FaultNone
+	}
+	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{FailRate: 0.2, RateLimit: 50, Fault: throttleSome})
 	answers, url := serveCounting(t, fake.Handler())
 	// The backoff cap is above the second GitLab's throttle asks to wait, so that only honouring
 	// Retry-After keeps the throttled requests from running out of retries.
@@ -547,10 +585,7 @@ func TestAccFaults_parallelism20FailRate20RateLimit50_200Deployments(t *testing.
 	start := time.Now()
 	cli.mustRun(nil, []string{"apply", "-auto-approve", "-no-color", "-input=false", "-parallelism=20"})
 	applied := time.Since(start)
-	inState, err := deploymentsInState(cli.state())
-	if err != nil {
-		t.Fatal(err)
-	}
+	inState := cli.deployments()
 	inGitLab, err := gitlabDeploymentsIn(t.Context(), url)
 	if err != nil {
 		t.Fatal(err)
@@ -614,12 +649,12 @@ func (b *writeBudget) fault(r *http.Request) fakegitlab.Fault {
 }
 
 // An apply that GitLab fails midway leaves in the state exactly what GitLab holds, read from
-// the state file before any refresh: of 20 creates, 12 succeed and 8 give up after max_retries
-// = 2 (3 tries), saying so and quoting GitLab's last answer; of the 20 status changes that
-// follow, 5 succeed and 15 give up. Each time, a plan then shows exactly what is left to do.
-func TestAccFaults_failedApply_12of20Created_5of20Updated_stateTrueToGitLab(t *testing.T) {
+// the state file before any refresh: of 10 creates, 6 succeed and 4 give up after max_retries
+// = 2 (3 tries), saying so and quoting GitLab's last answer; of the 10 status changes that
+// follow, 3 succeed and 7 give up. Each time, the next apply does exactly what is left to do.
+func TestAccFaults_failedApply_6of10Created_3of10Updated_stateTrueToGitLab(t *testing.T) {
 	t.Parallel()
-	const count = 20
+	const count = 10
 	var budget writeBudget
 	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{Fault: budget.fault})
 	cli := newTerraformCLI(t, time.Millisecond, 5*time.Millisecond)
@@ -627,10 +662,7 @@ func TestAccFaults_failedApply_12of20Created_5of20Updated_stateTrueToGitLab(t *t
 	plan := []string{"plan", "-detailed-exitcode", "-no-color", "-input=false"}
 	stateMatchesGitLab := func(count int, status string) {
 		t.Helper()
-		inState, err := deploymentsInState(cli.state())
-		if err != nil {
-			t.Fatal(err)
-		}
+		inState := cli.deployments()
 		inGitLab, err := gitlabDeploymentsIn(t.Context(), fake.URL())
 		if err != nil {
 			t.Fatal(err)
@@ -649,21 +681,20 @@ func TestAccFaults_failedApply_12of20Created_5of20Updated_stateTrueToGitLab(t *t
 		}
 	}
 
-	budget.limit(http.MethodPost, 12)
+	budget.limit(http.MethodPost, 6)
 	cli.writeConfig(manyDeployments(fake.URL(), count, gitlabapi.StatusRunning, onDestroyKeep, "  max_retries = 2"))
-	gaveUp(cli.mustRun(nil, apply, 1).output(), "Error: Unable to Create Deployment", 8)
-	stateMatchesGitLab(12, gitlabapi.StatusRunning)
+	gaveUp(cli.mustRun(nil, apply, 1).output(), "Error: Unable to Create Deployment", 4)
+	stateMatchesGitLab(6, gitlabapi.StatusRunning)
 
 	budget.lift()
-	if out := cli.mustRun(nil, plan, 2).stdout; !strings.Contains(out, "Plan: 8 to add, 0 to change, 0 to destroy.") {
-		t.Errorf("after 12 of 20 creates, the plan does not add the 8 others:\n%s", out)
+	if out := cli.mustRun(nil, apply).stdout; !strings.Contains(out, "Plan: 4 to add, 0 to change, 0 to destroy.") {
+		t.Errorf("after 6 of 10 creates, the plan does not add just the 4 others:\n%s", out)
 	}
-	cli.mustRun(nil, apply)
 	stateMatchesGitLab(count, gitlabapi.StatusRunning)
 
-	budget.limit(http.MethodPut, 5)
+	budget.limit(http.MethodPut, 3)
 	cli.writeConfig(manyDeployments(fake.URL(), count, gitlabapi.StatusCanceled, onDestroyKeep, "  max_retries = 2"))
-	gaveUp(cli.mustRun(nil, apply, 1).output(), "Error: Unable to Update Deployment Status", 15)
+	gaveUp(cli.mustRun(nil, apply, 1).output(), "Error: Unable to Update Deployment Status", 7)
 	stateMatchesGitLab(count, "")
 	inGitLab, err := gitlabDeploymentsIn(t.Context(), fake.URL())
 	if err != nil {
@@ -675,15 +706,14 @@ func TestAccFaults_failedApply_12of20Created_5of20Updated_stateTrueToGitLab(t *t
 			canceled++
 		}
 	}
-	if canceled != 5 {
-		t.Errorf("%d deployments are canceled in GitLab, want 5", canceled)
+	if canceled != 3 {
+		t.Errorf("%d deployments are canceled in GitLab, want 3", canceled)
 	}
 
 	budget.lift()
-	if out := cli.mustRun(nil, plan, 2).stdout; !strings.Contains(out, "Plan: 0 to add, 15 to change, 0 to destroy.") {
-		t.Errorf("after 5 of 20 status changes, the plan does not change the 15 others:\n%s", out)
+	if out := cli.mustRun(nil, apply).stdout; !strings.Contains(out, "Plan: 0 to add, 7 to change, 0 to destroy.") {
+		t.Errorf("after 3 of 10 status changes, the plan does not change just the 7 others:\n%s", out)
 	}
-	cli.mustRun(nil, apply)
 	stateMatchesGitLab(count, gitlabapi.StatusCanceled)
 	cli.mustRun(nil, plan, 0)
 }
@@ -856,80 +886,90 @@ func onlyDecision(url string, id, user int64, status string) statecheck.StateChe
 
 // Decisions whose answer is lost are read back, never sent blindly again: GitLab refuses any
 // decision once the deployment no longer waits for approvals, which the lost one may have
-// caused. Every decision's answer is lost here: 2 decisions, then 1 change, 3 requests in all,
-// and one decision per deployment in GitLab, as in the state. The canary decision goes through a
-// CI job token, which cannot ask GitLab who it is.
+// caused. Every decision's answer is lost here: 3 decisions, each sent once, and one decision
+// per deployment in GitLab, as in the state. With an access token, an approval of a deployment
+// that waits for 3, then a change to a rejection; with a CI job token, which cannot ask GitLab
+// whose it is, the approval that ends a deployment's wait. (One provider configuration per
+// case: in-process test providers share their server between configurations.)
 func TestAccFaults_lostApprovalAnswers_3DecisionsSentOnce(t *testing.T) {
 	t.Parallel()
-	var poster approvalPoster
-	fake := fakegitlab.NewTestServer(t, loadSeed(t, approvalSeed), fakegitlab.Options{Fault: poster.fault})
-	config := func(productionStatus string) string {
-		return fmt.Sprintf(`
+	const address = "gitlabdeploy_deployment_approval.test"
+	expect := func(attr string, value knownvalue.Check) statecheck.StateCheck {
+		return statecheck.ExpectKnownValue(address, tfjsonpath.New(attr), value)
+	}
+	t.Run("access token", func(t *testing.T) {
+		t.Parallel()
+		var poster approvalPoster
+		fake := fakegitlab.NewTestServer(t, loadSeed(t, approvalSeed), fakegitlab.Options{Fault: poster.fault})
+		// Production waits for 3 approvals, one per rule.
+		decision := func(status string) approvalArgs {
+			return approvalArgs{deployment: 1, status: status, comment: "decided under faults"}
+		}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{
+				{
+					Config:           decision(gitlabapi.ApprovalApproved).config(fake, "mae-token"),
+					ConfigPlanChecks: emptyPlanAfterApply,
+					ConfigStateChecks: []statecheck.StateCheck{
+						expect("status", knownvalue.StringExact(gitlabapi.ApprovalApproved)),
+						expect("pending_approval_count", knownvalue.Int64Exact(2)),
+						onlyDecision(fake.URL(), 1, userMae, gitlabapi.ApprovalApproved),
+						poster.sentTimes(1, 1),
+					},
+				},
+				{
+					Config: decision(gitlabapi.ApprovalRejected).config(fake, "mae-token"),
+					ConfigPlanChecks: resource.ConfigPlanChecks{
+						PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(address, plancheck.ResourceActionUpdate)},
+						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					},
+					ConfigStateChecks: []statecheck.StateCheck{
+						expect("status", knownvalue.StringExact(gitlabapi.ApprovalRejected)),
+						expect("pending_approval_count", knownvalue.Int64Exact(3)),
+						onlyDecision(fake.URL(), 1, userMae, gitlabapi.ApprovalRejected),
+						poster.sentTimes(1, 2),
+					},
+				},
+			},
+		})
+	})
+	t.Run("job token", func(t *testing.T) {
+		t.Parallel()
+		var poster approvalPoster
+		fake := fakegitlab.NewTestServer(t, loadSeed(t, approvalSeed), fakegitlab.Options{Fault: poster.fault})
+		// Canary waits for 1 approval: this one ends the wait.
+		config := fmt.Sprintf(`
 provider "gitlabdeploy" {
-  base_url = %[1]q
-  token    = "mae-token"
-}
-
-provider "gitlabdeploy" {
-  alias     = "ci"
   base_url  = %[1]q
   job_token = "mae-job-token"
 }
 
-# Production waits for 3 approvals, one per rule.
-resource "gitlabdeploy_deployment_approval" "production" {
-  project       = "acme/app"
-  deployment_id = 1
-  status        = %[2]q
-  comment       = "decided under faults"
-}
-
-# Canary waits for 1 approval: this one ends the wait.
-resource "gitlabdeploy_deployment_approval" "canary" {
-  provider      = gitlabdeploy.ci
+resource "gitlabdeploy_deployment_approval" "test" {
   project       = "acme/app"
   deployment_id = 5
   status        = "approved"
 }
-`, fake.URL(), productionStatus)
-	}
-	production := func(attr string, value knownvalue.Check) statecheck.StateCheck {
-		return statecheck.ExpectKnownValue("gitlabdeploy_deployment_approval.production", tfjsonpath.New(attr), value)
-	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:           config(gitlabapi.ApprovalApproved),
+`, fake.URL())
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:           config,
 				ConfigPlanChecks: emptyPlanAfterApply,
 				ConfigStateChecks: []statecheck.StateCheck{
-					production("status", knownvalue.StringExact(gitlabapi.ApprovalApproved)),
-					production("pending_approval_count", knownvalue.Int64Exact(2)),
-					statecheck.ExpectKnownValue("gitlabdeploy_deployment_approval.canary", tfjsonpath.New("pending_approval_count"),
-						knownvalue.Int64Exact(0)),
-					statecheck.ExpectKnownValue("gitlabdeploy_deployment_approval.canary", tfjsonpath.New("username"),
-						knownvalue.StringExact("mae")),
-					onlyDecision(fake.URL(), 1, userMae, gitlabapi.ApprovalApproved),
+					expect("pending_approval_count", knownvalue.Int64Exact(0)),
+					expect("username", knownvalue.StringExact("mae")),
 					onlyDecision(fake.URL(), 5, userMae, gitlabapi.ApprovalApproved),
-					poster.sentTimes(1, 1),
 					poster.sentTimes(5, 1),
+					stateCheckFunc(func(context.Context, *tfjson.State) error {
+						if n := fake.Stats().ByRoute["GET /api/v4/user"]; n != 0 {
+							return fmt.Errorf("GET /user sent %d times with a job token, which GitLab refuses", n)
+						}
+						return nil
+					}),
 				},
-			},
-			{
-				Config: config(gitlabapi.ApprovalRejected),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("gitlabdeploy_deployment_approval.production",
-						plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{
-					production("status", knownvalue.StringExact(gitlabapi.ApprovalRejected)),
-					production("pending_approval_count", knownvalue.Int64Exact(3)),
-					onlyDecision(fake.URL(), 1, userMae, gitlabapi.ApprovalRejected),
-					poster.sentTimes(1, 2),
-				},
-			},
-		},
+			}},
+		})
 	})
 }
 

@@ -88,16 +88,6 @@ provider "gitlabdeploy" {
 			env:    []string{"CI_API_V4_URL=" + fake.URL() + "/api/v4", "CI_JOB_TOKEN=" + jobToken},
 		},
 		{
-			name: "job token from a sensitive variable",
-			config: variable + fmt.Sprintf(`
-provider "gitlabdeploy" {
-  base_url  = %q
-  job_token = var.credential
-}
-`, fake.URL()) + app,
-			env: []string{"TF_VAR_credential=" + jobToken},
-		},
-		{
 			name:     "unknown token",
 			config:   app,
 			env:      []string{"GITLAB_BASE_URL=" + fake.URL(), "GITLAB_TOKEN=" + wrongToken},
