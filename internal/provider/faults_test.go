@@ -753,8 +753,11 @@ func TestAccFaults_lostCreateUncheckable_namesWhatMayExist(t *testing.T) {
 				ImportState:  true,
 				ImportStateIdFunc: func(*terraform.State) (string, error) {
 					inGitLab, err := gitlabDeploymentsIn(context.Background(), fake.URL())
-					if err != nil || len(inGitLab) != 1 {
-						return "", fmt.Errorf("GitLab holds %v (%v); want the 1 deployment the lost create recorded", inGitLab, err)
+					if err != nil {
+						return "", err
+					}
+					if len(inGitLab) != 1 {
+						return "", fmt.Errorf("GitLab holds %v; want the 1 deployment the lost create recorded", inGitLab)
 					}
 					for id := range inGitLab {
 						return deploymentID("acme/app", id), nil
