@@ -33,7 +33,7 @@ func TestFindCreated_adoptsOldestUnclaimedMatchSinceTheRequest(t *testing.T) {
 		}
 		id, _ := strconv.ParseInt(r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:], 10, 64)
 		for _, d := range listed {
-			if m := d.(map[string]any); m["id"] == id {
+			if m, _ := d.(map[string]any); m["id"] == id {
 				writeJSON(w, 200, m)
 				return
 			}

@@ -75,10 +75,10 @@ func (e *Error) Error() string {
 
 // Unwrap lets errors.Is match the kind of refusal.
 func (e *Error) Unwrap() []error {
-	switch e.kind {
-	case nil:
+	switch {
+	case e.kind == nil:
 		return nil
-	case ErrRecordNotFound, ErrProjectNotFound, ErrRouteNotFound:
+	case errors.Is(e.kind, ErrRecordNotFound), errors.Is(e.kind, ErrProjectNotFound), errors.Is(e.kind, ErrRouteNotFound):
 		return []error{e.kind, ErrNotFound}
 	}
 	return []error{e.kind}

@@ -186,7 +186,7 @@ func TestNewError_verbatimGitLabAnswers(t *testing.T) {
 			for _, kind := range allKinds {
 				want := false
 				for _, k := range tc.kinds {
-					want = want || k == kind
+					want = want || errors.Is(k, kind)
 				}
 				if got := errors.Is(err, kind); got != want {
 					t.Errorf("errors.Is(err, %q) = %v, want %v", kind, got, want)

@@ -89,7 +89,11 @@ func writeMessage(w http.ResponseWriter, status int, message string) {
 
 // dropConnection closes the connection without an answer, as a crashed proxy does.
 func dropConnection(w http.ResponseWriter) {
-	conn, _, err := w.(http.Hijacker).Hijack()
+	hijacker, ok := w.(http.Hijacker)
+	if !ok {
+		panic("the test server's writer cannot be hijacked")
+	}
+	conn, _, err := hijacker.Hijack()
 	if err != nil {
 		panic(err)
 	}

@@ -30,8 +30,6 @@ func idRange(from, step int64, n int) []int64 {
 	return out
 }
 
-func ceilPages(n int) int { return max(1, (n+perPage-1)/perPage) }
-
 // TestListDeployments_concurrentReadsEveryPageOnceInOrder lists histories of several sizes,
 // around GitLab's page size and its 10,000-item counting limit, and checks order, content and
 // the number of page requests.

@@ -91,7 +91,7 @@ func (c *Client) settle(ctx context.Context, req call, err error, try int) (bool
 	applied, settleErr := req.settle(ctx)
 	if settleErr != nil {
 		// %v: the check's own kind (say, a 404) must not pass for the write's.
-		return false, fmt.Errorf("%w: %w; checking GitLab afterwards failed too: %v", ErrOutcomeUnknown, err, settleErr)
+		return false, fmt.Errorf("%w: %w; checking GitLab afterwards failed too: %v", ErrOutcomeUnknown, err, settleErr) //nolint:errorlint // see above
 	}
 	return applied, nil
 }

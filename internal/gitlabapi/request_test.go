@@ -69,7 +69,7 @@ func TestSend_givesUpSayingTriesAndLastAnswer(t *testing.T) {
 
 func TestSend_givesUpOnUnreachableGitLabWithoutLookingForWrites(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
