@@ -115,13 +115,16 @@ func TestApprovalGate_rejectionFailsTheDeployment(t *testing.T) {
 	t.Parallel()
 	srv := startFake(t, approvalSeed)
 	d := recordAsDora(t, srv, "production")
+	decided := make(chan struct{})
 	go func() {
+		defer close(decided)
 		time.Sleep(30 * time.Millisecond)
 		decideAs(t, srv, "mae-token", d.ID, gitlabapi.ApprovalApproved, "", "")
 		decideAs(t, srv, "quinn-token", d.ID, gitlabapi.ApprovalRejected, "smoke tests are red", "")
 	}()
 
 	got, diags := testGate(t, srv).hold(withTimeout(t, 10*time.Second), "acme/app", d)
+	<-decided // decideAs may report failures: the test must outlive it
 	if !diags.HasError() {
 		t.Fatal("hold succeeded; want the rejection")
 	}
@@ -144,10 +147,15 @@ func TestApprovalGate_timeoutCancelsTheDeployment(t *testing.T) {
 	t.Parallel()
 	srv := startFake(t, approvalSeed)
 	d := recordAsDora(t, srv, "production")
-	go decideAs(t, srv, "mae-token", d.ID, gitlabapi.ApprovalApproved, "", "")
+	decided := make(chan struct{})
+	go func() {
+		defer close(decided)
+		decideAs(t, srv, "mae-token", d.ID, gitlabapi.ApprovalApproved, "", "")
+	}()
 
 	start := time.Now()
 	got, diags := testGate(t, srv).hold(withTimeout(t, 300*time.Millisecond), "acme/app", d)
+	<-decided
 	if elapsed := time.Since(start); elapsed < 300*time.Millisecond || elapsed > 5*time.Second {
 		t.Errorf("hold returned after %s; want about 300ms", elapsed)
 	}
