@@ -19,6 +19,7 @@ func main() {
 	flag.Parse()
 
 	provider.QuietSDKLogs()
+	provider.TuneGC()
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address:         "registry.terraform.io/gitlabdeploy/gitlabdeploy",
 		Debug:           debug,

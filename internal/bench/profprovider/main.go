@@ -31,6 +31,7 @@ func main() {
 	}
 	// As main.go does.
 	provider.QuietSDKLogs()
+	provider.TuneGC()
 	// Serve returns when Terraform shuts the provider down over gRPC.
 	err = providerserver.Serve(context.Background(), provider.New("bench"), providerserver.ServeOpts{
 		Address:         "registry.terraform.io/gitlabdeploy/gitlabdeploy",
