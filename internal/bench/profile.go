@@ -74,12 +74,13 @@ func parseSeconds(s string) (float64, error) {
 }
 
 // packageOf returns the import path of a function name such as
-// github.com/x/y/internal/fwserver.(*Server).PlanResourceChange.func1.
+// github.com/x/y/internal/fwserver.(*Server).PlanResourceChange.func1. Names without a package,
+// such as aeshashbody, are the runtime's assembly.
 func packageOf(fn string) string {
 	slash := strings.LastIndexByte(fn, '/')
 	dot := strings.IndexByte(fn[slash+1:], '.')
 	if dot < 0 {
-		return fn
+		return "runtime"
 	}
 	return fn[:slash+1+dot]
 }
@@ -106,6 +107,10 @@ func profileBucket(pkg string) string {
 	case strings.Contains(pkg, "client-go") || strings.HasPrefix(pkg, "net/http") || pkg == "net" ||
 		strings.HasPrefix(pkg, "net/") || strings.Contains(pkg, "go-querystring") || strings.Contains(pkg, "retryablehttp"):
 		return "HTTP to GitLab (client-go, net/http)"
+	case strings.HasPrefix(pkg, "regexp"):
+		return "regexp (the framework compiles a pattern per model field on every Get and Set)"
+	case strings.HasPrefix(pkg, "crypto/"):
+		return "crypto (go-plugin's TLS certificate, once per provider process)"
 	case strings.HasPrefix(pkg, "encoding/"):
 		return "encoding/json and friends"
 	case strings.HasPrefix(pkg, "syscall") || strings.HasPrefix(pkg, "internal/poll") || pkg == "os":

@@ -40,6 +40,7 @@ func TestPackageOf(t *testing.T) {
 		"runtime.mallocgc": "runtime",
 		"github.com/hashicorp/terraform-plugin-framework/internal/fwserver.(*Server).PlanResourceChange.func1": "github.com/hashicorp/terraform-plugin-framework/internal/fwserver",
 		"encoding/json.(*decodeState).object": "encoding/json",
+		"aeshashbody":                         "runtime",
 	} {
 		if got := packageOf(fn); got != want {
 			t.Errorf("packageOf(%q) = %q, want %q", fn, got, want)
