@@ -24,7 +24,7 @@ func readProfiles(ctx context.Context, root, binary, dir string) ([]profileEntry
 	if err != nil || len(files) == 0 {
 		return nil, 0, fmt.Errorf("no CPU profile in %s: did Terraform stop the provider over gRPC?", dir)
 	}
-	args := append([]string{"tool", "pprof", "-top", "-nodecount=100000", "-unit=s", binary}, files...)
+	args := append([]string{"tool", "pprof", "-top", "-nodecount=100000", "-nodefraction=0", "-edgefraction=0", "-unit=s", binary}, files...)
 	c := exec.CommandContext(ctx, "go", args...)
 	c.Dir = root
 	out, err := c.CombinedOutput()
