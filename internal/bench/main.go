@@ -56,7 +56,7 @@ func main() {
 	var cfg config
 	flag.StringVar(&cfg.out, "out", "BENCHMARKS.md", "file to write the report to")
 	flag.StringVar(&cfg.terraform, "terraform", "", "Terraform CLI (default: $TF_ACC_TERRAFORM_PATH, else terraform on PATH)")
-	flag.IntVar(&cfg.runs, "runs", 5, "runs of each timed command; the report shows the median")
+	flag.IntVar(&cfg.runs, "runs", 7, "runs of each timed command; the report shows the median")
 	flag.IntVar(&cfg.resources, "resources", 500, "deployment resources in the plan and apply scenarios")
 	flag.IntVar(&cfg.small, "small", 50, "deployments in the cancel-and-delete and approval scenarios")
 	flag.IntVar(&cfg.listSmall, "list-small", 250, "deployments listed in the small listing scenario")
