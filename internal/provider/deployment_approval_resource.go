@@ -212,21 +212,12 @@ func (r *deploymentApprovalResource) Read(ctx context.Context, req resource.Read
 
 	d, err := r.client.GetDeployment(ctx, project, id)
 	if errors.Is(err, gitlabapi.ErrNotFound) {
-		// As for deployments: a 404 also comes from a wrong base_url or a token that lost
-		// access, so the decision leaves the state only once GitLab shows the project.
-		projectErr := r.client.CheckProjectReadable(ctx, project)
-		if projectErr == nil {
+		if deletedInGitLab(ctx, r.client, &resp.Diagnostics, "Unable to Read Deployment Decision", subject, project,
+			"the decision", "the deployment was deleted") {
 			tflog.Info(ctx, "deployment deleted outside Terraform, and its decisions with it; removing the decision from the state",
 				map[string]any{"project": project, "deployment_id": id})
 			resp.State.RemoveResource(ctx)
-			return
 		}
-		resp.Diagnostics.AddError("Unable to Read Deployment Decision", fmt.Sprintf(
-			"GitLab answered 404 Not Found for %s, and project %q cannot be read either (%s).\n\n"+
-				"The provider keeps the decision in the state rather than assume the deployment was deleted: a wrong "+
-				"\"base_url\", a token that lost access to the project, or a moved project look the same. "+
-				"Check base_url and the token's access. If the project is really gone, remove the resource "+
-				"from the state with a removed block or terraform state rm.", subject, project, projectErr))
 		return
 	}
 	if err != nil {

@@ -181,16 +181,10 @@ func (m *deploymentDataSourceModel) setFromAPI(d *gitlabapi.Deployment, tag type
 // dataSourceClient takes the client the provider configured; nil (before the provider is
 // configured, as during validation) leaves the data source without one.
 func dataSourceClient(req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) *gitlabapi.Client {
-	if req.ProviderData == nil {
-		return nil
+	if data := configuredData(req.ProviderData, &resp.Diagnostics); data != nil {
+		return data.client
 	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return nil
-	}
-	return data.client
+	return nil
 }
 
 // addDeploymentReadError reports a failed read of one deployment, blaming the attribute that

@@ -314,22 +314,13 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 
 	d, err := r.client.GetDeployment(ctx, project, id)
 	if errors.Is(err, gitlabapi.ErrNotFound) {
-		// A 404 also comes from a wrong base_url or a token that lost access: drop the
-		// deployment only once GitLab confirms the project is there.
-		projectErr := r.client.CheckProjectReadable(ctx, project)
-		if projectErr == nil {
+		if deletedInGitLab(ctx, r.client, &resp.Diagnostics, "Unable to Read Deployment", subject, project,
+			"the deployment", "it was deleted") {
 			tflog.Info(ctx, "deployment deleted outside Terraform; removing it from the state", map[string]any{
 				"project": project, "deployment_id": id,
 			})
 			resp.State.RemoveResource(ctx)
-			return
 		}
-		resp.Diagnostics.AddError("Unable to Read Deployment", fmt.Sprintf(
-			"GitLab answered 404 Not Found for %s, and project %q cannot be read either (%s).\n\n"+
-				"The provider keeps the deployment in the state rather than assume it was deleted: a wrong "+
-				"\"base_url\", a token that lost access to the project, or a moved project look the same. "+
-				"Check base_url and the token's access. If the project is really gone, remove the resource "+
-				"from the state with a removed block or terraform state rm.", subject, project, projectErr))
 		return
 	}
 	if err != nil {

@@ -157,3 +157,20 @@ func capitalize(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// deletedInGitLab tells a deployment deleted in GitLab from the other causes of a 404 (a wrong
+// base_url, a token that lost access, a moved project): it reports true only when GitLab still
+// shows the project. Otherwise it adds an error saying why the state keeps what it holds.
+func deletedInGitLab(ctx context.Context, client *gitlabapi.Client, diags *diag.Diagnostics, summary, subject, project, kept, assumption string) bool {
+	projectErr := client.CheckProjectReadable(ctx, project)
+	if projectErr == nil {
+		return true
+	}
+	diags.AddError(summary, fmt.Sprintf(
+		"GitLab answered 404 Not Found for %s, and project %q cannot be read either (%s).\n\n"+
+			"The provider keeps %s in the state rather than assume %s: a wrong "+
+			"\"base_url\", a token that lost access to the project, or a moved project look the same. "+
+			"Check base_url and the token's access. If the project is really gone, remove the resource "+
+			"from the state with a removed block or terraform state rm.", subject, project, projectErr, kept, assumption))
+	return false
+}
