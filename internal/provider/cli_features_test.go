@@ -1,0 +1,60 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/hashicorp/go-version"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+)
+
+// cliFeature is a capability of the CLI under test that some acceptance tests need. A version
+// check cannot tell OpenTofu from Terraform (both report their own version as terraform_version),
+// so the CLI's kind comes from TF_ACC_PROVIDER_HOST, which GNUmakefile sets to OpenTofu's
+// registry when the CLI it found is OpenTofu.
+type cliFeature struct {
+	name      string
+	terraform *version.Version // first Terraform release with the feature
+	opentofu  *version.Version // first OpenTofu release with it, or nil when it has none
+}
+
+var (
+	cliFeatureIdentity = cliFeature{"resource identity", tfversion.Version1_12_0, version.Must(version.NewVersion("1.12.0"))}
+	cliFeatureQuery    = cliFeature{"list resources and terraform query", tfversion.Version1_14_0, nil}
+	cliFeatureActions  = cliFeature{"actions", tfversion.Version1_14_0, nil}
+)
+
+// cliIsOpenTofu reports whether the acceptance tests run under OpenTofu.
+func cliIsOpenTofu() bool {
+	return os.Getenv("TF_ACC_PROVIDER_HOST") == "registry.opentofu.org"
+}
+
+// skipUnlessCLISupports is a TerraformVersionChecks entry that skips the test, saying why, when
+// the CLI under test lacks the feature.
+func skipUnlessCLISupports(f cliFeature) tfversion.TerraformVersionCheck {
+	return cliFeatureCheck{feature: f, openTofu: cliIsOpenTofu()}
+}
+
+type cliFeatureCheck struct {
+	feature  cliFeature
+	openTofu bool
+}
+
+func (c cliFeatureCheck) CheckTerraformVersion(_ context.Context, req tfversion.CheckTerraformVersionRequest, resp *tfversion.CheckTerraformVersionResponse) {
+	resp.Skip = c.skipReason(req.TerraformVersion)
+}
+
+// skipReason is "" when the CLI of that version supports the feature.
+func (c cliFeatureCheck) skipReason(v *version.Version) string {
+	f := c.feature
+	switch {
+	case c.openTofu && f.opentofu == nil:
+		return fmt.Sprintf("OpenTofu %s has no %s; run with a Terraform >= %s (TF_ACC_TERRAFORM_PATH) to test it", v, f.name, f.terraform)
+	case c.openTofu && v.Core().LessThan(f.opentofu):
+		return fmt.Sprintf("%s needs OpenTofu >= %s; this is OpenTofu %s", f.name, f.opentofu, v)
+	case !c.openTofu && v.Core().LessThan(f.terraform):
+		return fmt.Sprintf("%s needs Terraform >= %s; this is Terraform %s: set TF_ACC_TERRAFORM_PATH to a newer CLI to test it", f.name, f.terraform, v)
+	}
+	return ""
+}
