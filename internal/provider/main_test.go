@@ -1,0 +1,62 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+)
+
+// Tests that need what terraform-plugin-testing cannot give (-parallelism=20, Terraform's own
+// TF_LOG output, the JSON diagnostics of a whole configuration) run the Terraform CLI themselves
+// through terraformCLI (cli_harness_test.go). Terraform starts this very test binary as the
+// provider plugin, through dev_overrides; TestMain sees cliPluginEnv and serves the provider
+// instead of running tests.
+const cliPluginEnv = "GITLABDEPLOY_TEST_PLUGIN_RETRY_WAITS"
+
+func TestMain(m *testing.M) {
+	if waits, ok := os.LookupEnv(cliPluginEnv); ok {
+		if err := servePlugin(waits); err != nil {
+			fmt.Fprintln(os.Stderr, "serving the provider:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// servePlugin serves the provider to Terraform, with the client's backoff bounded by waits
+// ("<min>,<max>", Go durations) and configuration from the real environment.
+func servePlugin(waits string) error {
+	lo, hi, ok := strings.Cut(waits, ",")
+	if !ok {
+		return fmt.Errorf("%s=%q: want <min>,<max>", cliPluginEnv, waits)
+	}
+	waitMin, err := time.ParseDuration(lo)
+	if err != nil {
+		return err
+	}
+	waitMax, err := time.ParseDuration(hi)
+	if err != nil {
+		return err
+	}
+	return providerserver.Serve(context.Background(), newWithOptions("test", providerOptions{
+		retryWaitMin:         waitMin,
+		retryWaitMax:         waitMax,
+		approvalPollInterval: 20 * time.Millisecond,
+	}), providerserver.ServeOpts{Address: cliProviderAddress(), ProtocolVersion: 6})
+}
+
+// cliProviderAddress is the provider's address for the CLI under test: OpenTofu's registry when
+// TF_ACC_PROVIDER_HOST says so (see GNUmakefile), else Terraform's.
+func cliProviderAddress() string {
+	host := os.Getenv("TF_ACC_PROVIDER_HOST")
+	if host == "" {
+		host = "registry.terraform.io"
+	}
+	return host + "/gitlabdeploy/gitlabdeploy"
+}
