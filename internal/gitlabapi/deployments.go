@@ -32,17 +32,34 @@ func (c *Client) GetDeployment(ctx context.Context, project string, id int64) (*
 	return &d, nil
 }
 
-// CreateDeployment records a deployment. When GitLab's answer is lost, it looks for the
-// deployment the request made and adopts it rather than recording a second one; it sends the
-// request again only when GitLab holds no such deployment.
-func (c *Client) CreateDeployment(ctx context.Context, project string, opts CreateDeploymentOptions) (*Deployment, error) {
+// CreateOutcome says what GitLab's answer to a create was.
+type CreateOutcome int
+
+const (
+	// Recorded is a new deployment, made by this request.
+	Recorded CreateOutcome = iota
+	// ReturnedExisting is a deployment that existed before the request: GitLab records nothing
+	// when a create repeats the environment's currently deployed deployment, and answers with
+	// that one (DESIGN.md §B1).
+	ReturnedExisting
+	// ReturnedClaimed is an existing deployment that an earlier create of this client was
+	// answered with, or adopted, already: two creates of one process share one deployment.
+	ReturnedClaimed
+)
+
+// CreateDeployment records a deployment and says whether GitLab recorded a new one or answered
+// with one it already had. When GitLab's answer is lost, it looks for the deployment the request
+// made and adopts it rather than recording a second one; it sends the request again only when
+// GitLab holds no such deployment.
+func (c *Client) CreateDeployment(ctx context.Context, project string, opts CreateDeploymentOptions) (*Deployment, CreateOutcome, error) {
 	var d Deployment
 	guard := c.createGuard(project, opts)
 	started := time.Now()
+	var firstClaim, adoptedLost bool
 	_, err := c.send(ctx, call{
 		method: http.MethodPost, path: projectPath(project) + "/deployments", body: opts, out: &d,
 		wire:     guard,
-		answered: func() { c.claim(d.ID) },
+		answered: func() { firstClaim = c.claim(d.ID) },
 		settle: func(ctx context.Context) (bool, error) {
 			// No create with these parameters may be awaiting its answer while we look: the
 			// deployment it made would look like ours.
@@ -54,19 +71,43 @@ func (c *Client) CreateDeployment(ctx context.Context, project string, opts Crea
 			}
 			c.log(ctx, "adopted the deployment a create request recorded before its answer was lost",
 				map[string]any{"deployment_id": found.ID})
-			d = *found
+			d, adoptedLost = *found, true
 			return true, nil
 		},
 	})
 	if errors.Is(err, ErrOutcomeUnknown) {
-		return nil, fmt.Errorf("%w. GitLab may hold a deployment to environment %q of project %s "+
+		return nil, Recorded, fmt.Errorf("%w. GitLab may hold a deployment to environment %q of project %s "+
 			"(ref %q, sha %s, status %s) that Terraform does not track: look for it before applying again",
 			err, opts.Environment, project, opts.Ref, opts.SHA, opts.Status)
 	}
 	if err != nil {
-		return nil, err
+		return nil, Recorded, err
 	}
-	return &d, nil
+	switch {
+	case adoptedLost:
+		// findCreated took only a deployment made since the request was sent.
+		return &d, Recorded, nil
+	case !firstClaim:
+		return &d, ReturnedClaimed, nil
+	case c.existedBefore(&d, started):
+		return &d, ReturnedExisting, nil
+	}
+	return &d, Recorded, nil
+}
+
+// existedBefore reports whether GitLab's answer to a create sent at our time started is a
+// deployment that GitLab held before: one a CI job made (a create through the API never makes
+// one), or one created before the request by GitLab's clock, learnt from the Date header of its
+// answers, this one included (DESIGN.md §B1).
+func (c *Client) existedBefore(d *Deployment, started time.Time) bool {
+	if d.CreatedByCI() {
+		return true
+	}
+	since, known := c.clock.earliest(started)
+	if !known {
+		since = started.Add(-time.Minute) // a GitLab that sends no Date header
+	}
+	return d.CreatedAt.Before(since)
 }
 
 // createKey identifies the creates whose deployments look alike. Tag is left out: GitLab never
@@ -87,8 +128,10 @@ func (c *Client) createGuard(project string, opts CreateDeploymentOptions) *sync
 	return g
 }
 
-// claim marks a deployment as made by a create of this process; it reports false when another
-// create already holds it.
+// Claim marks a deployment as held by one writer of this process (the answer to a create, or a
+// resource that changes it); it reports false when another holds it already (DESIGN.md §B1).
+func (c *Client) Claim(id int64) bool { return c.claim(id) }
+
 func (c *Client) claim(id int64) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

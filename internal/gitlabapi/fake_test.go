@@ -103,7 +103,7 @@ func createMany(t *testing.T, c *Client, n, parallel int, env string) []int64 {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			d, err := c.CreateDeployment(context.Background(), fakeProject, CreateDeploymentOptions{
+			d, _, err := c.CreateDeployment(context.Background(), fakeProject, CreateDeploymentOptions{
 				Environment: env, Ref: "main", SHA: fakeSHA, Status: StatusRunning,
 			})
 			if err == nil {
@@ -189,7 +189,7 @@ func TestCreateDeployment_resentOnlyWhenNothingWasRecorded(t *testing.T) {
 		t.Run(fmt.Sprint("fault ", tc.fault), func(t *testing.T) {
 			t.Parallel()
 			srv := fakegitlab.NewTestServer(t, fakeSeed(3), fakegitlab.Options{Fault: faultOnce(http.MethodPost, tc.fault)})
-			d, err := newFakeClient(t, srv).CreateDeployment(context.Background(), fakeProject, CreateDeploymentOptions{
+			d, _, err := newFakeClient(t, srv).CreateDeployment(context.Background(), fakeProject, CreateDeploymentOptions{
 				Environment: "history", Ref: "main", SHA: fakeSHA, Status: StatusFailed,
 			})
 			if err != nil {
@@ -220,7 +220,7 @@ func TestCreateDeployment_saysWhatMayExistWhenLookingFails(t *testing.T) {
 		}
 		return fakegitlab.FaultNone
 	}})
-	_, err := newFakeClient(t, srv).CreateDeployment(context.Background(), fakeProject, CreateDeploymentOptions{
+	_, _, err := newFakeClient(t, srv).CreateDeployment(context.Background(), fakeProject, CreateDeploymentOptions{
 		Environment: "production", Ref: "main", SHA: fakeSHA, Status: StatusSuccess,
 	})
 	if err == nil {
@@ -316,7 +316,7 @@ func TestClient_oneRequestPerOperation(t *testing.T) {
 		do    func() error
 	}{
 		{routeCreate, func() error {
-			_, err := c.CreateDeployment(ctx, fakeProject, CreateDeploymentOptions{Environment: "production", Ref: "main", SHA: fakeSHA, Status: StatusRunning})
+			_, _, err := c.CreateDeployment(ctx, fakeProject, CreateDeploymentOptions{Environment: "production", Ref: "main", SHA: fakeSHA, Status: StatusRunning})
 			return err
 		}},
 		{routeGet, func() error { _, err := c.GetDeployment(ctx, fakeProject, 1); return err }},

@@ -76,7 +76,7 @@ func TestSend_givesUpOnUnreachableGitLabWithoutLookingForWrites(t *testing.T) {
 	addr := ln.Addr().String()
 	_ = ln.Close() // nothing listens: every connection is refused before anything is sent
 
-	_, err = newTestClient(t, "http://"+addr).CreateDeployment(context.Background(), "1", CreateDeploymentOptions{
+	_, _, err = newTestClient(t, "http://"+addr).CreateDeployment(context.Background(), "1", CreateDeploymentOptions{
 		Environment: "production", Ref: "main", SHA: "abc", Status: StatusSuccess,
 	})
 	if err == nil {
@@ -128,7 +128,7 @@ func TestSend_resendsThrottledRequestsWritesIncluded(t *testing.T) {
 		}
 		writeJSON(w, 201, deploymentJSON(7, "production", "main", "abc", "success", time.Now(), false))
 	})
-	d, err := newTestClient(t, s.URL).CreateDeployment(context.Background(), "1", CreateDeploymentOptions{
+	d, _, err := newTestClient(t, s.URL).CreateDeployment(context.Background(), "1", CreateDeploymentOptions{
 		Environment: "production", Ref: "main", SHA: "abc", Status: StatusSuccess,
 	})
 	if err != nil {
@@ -365,7 +365,7 @@ func TestClient_neverRevealsCredentials(t *testing.T) {
 			c := newTestClient(t, s.URL, tc.edit, func(c *Config) { c.Log = logs.log })
 			ctx := context.Background()
 			_, getErr := c.GetDeployment(ctx, "1", 7)
-			_, createErr := c.CreateDeployment(ctx, "1", CreateDeploymentOptions{Environment: "production", Ref: "main", SHA: "abc", Status: StatusSuccess})
+			_, _, createErr := c.CreateDeployment(ctx, "1", CreateDeploymentOptions{Environment: "production", Ref: "main", SHA: "abc", Status: StatusSuccess})
 			if StatusCode(getErr) != 503 || createErr == nil {
 				t.Fatalf("the stub did not see the credential: %v / %v", getErr, createErr)
 			}

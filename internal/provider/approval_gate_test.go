@@ -64,7 +64,7 @@ func decideAs(t *testing.T, srv *fakegitlab.Server, token string, id int64, stat
 // recordAsDora records a running deployment of main to env, as a release pipeline would.
 func recordAsDora(t *testing.T, srv *fakegitlab.Server, env string) *gitlabapi.Deployment {
 	t.Helper()
-	d, err := apiClient(t, srv, "dora-token").CreateDeployment(context.Background(), "acme/app", gitlabapi.CreateDeploymentOptions{
+	d, _, err := apiClient(t, srv, "dora-token").CreateDeployment(context.Background(), "acme/app", gitlabapi.CreateDeploymentOptions{
 		Environment: env, Ref: "main", SHA: shaMain, Status: gitlabapi.StatusRunning,
 	})
 	if err != nil {

@@ -363,6 +363,9 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	defer cancel()
 
 	plan.ID = types.StringValue(deploymentID(plan.Project.ValueString(), state.DeploymentID.ValueInt64()))
+	if !claimForUpdate(r.client, plan.Project.ValueString(), state.DeploymentID.ValueInt64(), &resp.Diagnostics) {
+		return
+	}
 	if plan.Status.Equal(state.Status) {
 		// Only provider-side settings changed (on_destroy, timeouts, the spelling of project or
 		// sha): nothing to send; the plan already carries GitLab's values from the state.
@@ -521,45 +524,13 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 
 // record creates the deployment in GitLab, or returns nil with the reason in diags.
 func (r *deploymentResource) record(ctx context.Context, plan *deploymentResourceModel, diags *diag.Diagnostics) *gitlabapi.Deployment {
-	project := plan.Project.ValueString()
-	subject := fmt.Sprintf("a deployment of %q to environment %q in project %q", plan.Ref.ValueString(),
-		plan.Environment.ValueString(), project)
-	started := time.Now()
-	d, err := r.client.CreateDeployment(ctx, project, gitlabapi.CreateDeploymentOptions{
+	return recordDeployment(ctx, r.client, plan.Project.ValueString(), gitlabapi.CreateDeploymentOptions{
 		Environment: plan.Environment.ValueString(),
 		Ref:         plan.Ref.ValueString(),
 		SHA:         plan.SHA.ValueString(),
 		Tag:         plan.Tag.ValueBool(),
 		Status:      plan.Status.ValueString(),
-	})
-	switch {
-	case errors.Is(err, gitlabapi.ErrRefNotFound):
-		addGitLabAttributeError(diags, path.Root("ref"), "Deployment Ref Not Found", subject, err,
-			fmt.Sprintf("Set \"ref\" to a branch or tag that exists in project %q.", project))
-	case errors.Is(err, gitlabapi.ErrCommitNotFound):
-		addGitLabAttributeError(diags, path.Root("sha"), "Deployment Commit Not Found", subject, err,
-			fmt.Sprintf("Set \"sha\" to a commit that exists in project %q (push it first).", project))
-	case errors.Is(err, gitlabapi.ErrInvalidEnvironment):
-		addGitLabAttributeError(diags, path.Root("environment"), "Invalid Environment Name", subject, err,
-			"Change \"environment\" to a name GitLab accepts.")
-	case errors.Is(err, gitlabapi.ErrForbidden):
-		addGitLabError(diags, "Unable to Create Deployment", subject, fmt.Errorf("%w. Creating a deployment needs the "+
-			"Developer role; if environment %q is protected, the token's user also needs deploy access to it", err,
-			plan.Environment.ValueString()))
-	case err != nil:
-		addGitLabError(diags, "Unable to Create Deployment", subject, err)
-	}
-	if err != nil {
-		return nil
-	}
-	if d.CreatedAt.Before(started.Add(-time.Minute)) {
-		diags.AddWarning("GitLab Returned an Existing Deployment", fmt.Sprintf(
-			"GitLab did not record a new deployment: deployment %d, created at %s, is already the one currently "+
-				"deployed to environment %q with the same ref, sha and status, and GitLab returns it instead. "+
-				"This resource now tracks deployment %d; mind that another resource may track it too.",
-			d.ID, d.CreatedAt.UTC().Format(time.RFC3339), d.Environment.Name, d.ID))
-	}
-	return d
+	}, diags)
 }
 
 // moveStatus asks GitLab to move the deployment to the planned status, or returns nil with the
