@@ -57,6 +57,8 @@ type Client struct {
 	mu           sync.Mutex
 	claimed      map[int64]bool
 	createGuards map[createKey]*sync.RWMutex
+
+	projects projectCache
 }
 
 // APIURL turns what users write as a base URL (with or without /api/v4, trailing slash or not)

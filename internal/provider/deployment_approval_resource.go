@@ -40,7 +40,8 @@ const approvalImportIDFormat = "<project>:<deployment_id>[:<user_id>[:<rule_id>]
 const maxCommentLength = 255
 
 type deploymentApprovalResource struct {
-	client *gitlabapi.Client
+	client   *gitlabapi.Client
+	projects *projectIDs
 }
 
 type deploymentApprovalResourceModel struct {
@@ -65,6 +66,7 @@ func NewDeploymentApprovalResource() resource.Resource {
 
 func (r *deploymentApprovalResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_deployment_approval"
+	resp.ResourceBehavior.MutableIdentity = identityFillsProjectIDLater
 }
 
 func (r *deploymentApprovalResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -168,6 +170,7 @@ func (r *deploymentApprovalResource) Schema(_ context.Context, _ resource.Schema
 func (r *deploymentApprovalResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	if data := configuredData(req.ProviderData, &resp.Diagnostics); data != nil {
 		r.client = data.client
+		r.projects = data.projects
 	}
 }
 
@@ -199,6 +202,7 @@ func (r *deploymentApprovalResource) Create(ctx context.Context, req resource.Cr
 	plan.ID = types.StringValue(approvalResourceID(project, id, dec.Approval.User.ID, plan.ruleForID(dec.Rule)))
 	plan.setFromAPI(&dec.Approval, dec.Rule, dec.Deployment)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.completeIdentity(ctx, resp.Identity, &plan, &resp.Diagnostics)
 }
 
 func (r *deploymentApprovalResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -209,6 +213,8 @@ func (r *deploymentApprovalResource) Read(ctx context.Context, req resource.Read
 	}
 	project, id := state.Project.ValueString(), state.DeploymentID.ValueInt64()
 	subject := deploymentSubject(project, id)
+	// Even a read that removes the resource answers with an identity.
+	r.completeIdentity(ctx, resp.Identity, &state, &resp.Diagnostics)
 
 	d, err := r.client.GetDeployment(ctx, project, id)
 	if errors.Is(err, gitlabapi.ErrNotFound) {
@@ -244,6 +250,7 @@ func (r *deploymentApprovalResource) Update(ctx context.Context, req resource.Up
 		return
 	}
 	plan.ID = state.ID
+	r.completeIdentity(ctx, resp.Identity, &state, &resp.Diagnostics)
 	if plan.Status.Equal(state.Status) {
 		// Only represented_as was set on an imported decision: nothing to send.
 		plan.PendingApprovalCount = state.PendingApprovalCount
@@ -287,6 +294,10 @@ func (r *deploymentApprovalResource) Delete(ctx context.Context, req resource.De
 }
 
 func (r *deploymentApprovalResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID == "" {
+		r.importByIdentity(ctx, req, resp)
+		return
+	}
 	project, id, userID, ruleID, err := parseApprovalImportID(req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Deployment Decision Import ID", capitalize(err.Error())+".")

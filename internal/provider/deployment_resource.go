@@ -55,8 +55,9 @@ var environmentNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_${}. -]([a-zA-Z0-9_
 var shaPattern = regexp.MustCompile(`^[0-9a-fA-F]{7,64}$`)
 
 type deploymentResource struct {
-	client *gitlabapi.Client
-	gate   approvalGate
+	client   *gitlabapi.Client
+	gate     approvalGate
+	projects *projectIDs
 }
 
 type deploymentResourceModel struct {
@@ -88,6 +89,7 @@ func NewDeploymentResource() resource.Resource {
 
 func (r *deploymentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_deployment"
+	resp.ResourceBehavior.MutableIdentity = identityFillsProjectIDLater
 }
 
 func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -270,6 +272,7 @@ func (r *deploymentResource) Configure(_ context.Context, req resource.Configure
 	if data := configuredData(req.ProviderData, &resp.Diagnostics); data != nil {
 		r.client = data.client
 		r.gate = approvalGate{client: data.client, interval: data.approvalPollInterval}
+		r.projects = data.projects
 	}
 }
 
@@ -295,6 +298,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	// From here on the deployment exists: the state holds it before any further step, so that a
 	// failure later in Create leaves it tracked (tainted) rather than lost.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.completeIdentity(ctx, resp.Identity, plan.Project.ValueString(), d.ID, &resp.Diagnostics)
 	if plan.WaitForApproval.ValueBool() && !resp.Diagnostics.HasError() {
 		d, diags := r.gate.hold(ctx, plan.Project.ValueString(), d)
 		resp.Diagnostics.Append(diags...)
@@ -311,6 +315,8 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 	}
 	project, id := state.Project.ValueString(), state.DeploymentID.ValueInt64()
 	subject := deploymentSubject(project, id)
+	// Even a read that removes the resource answers with an identity.
+	r.completeIdentity(ctx, resp.Identity, project, id, &resp.Diagnostics)
 
 	d, err := r.client.GetDeployment(ctx, project, id)
 	if errors.Is(err, gitlabapi.ErrNotFound) {
@@ -362,6 +368,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	r.completeIdentity(ctx, resp.Identity, plan.Project.ValueString(), state.DeploymentID.ValueInt64(), &resp.Diagnostics)
 	plan.ID = types.StringValue(deploymentID(plan.Project.ValueString(), state.DeploymentID.ValueInt64()))
 	if !claimForUpdate(r.client, plan.Project.ValueString(), state.DeploymentID.ValueInt64(), &resp.Diagnostics) {
 		return
@@ -421,6 +428,10 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 }
 
 func (r *deploymentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID == "" {
+		r.importByIdentity(ctx, req, resp)
+		return
+	}
 	project, id, err := parseImportID(req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Deployment Import ID", capitalize(err.Error())+".")
@@ -630,7 +641,7 @@ func (r *deploymentResource) sameProject(ctx context.Context, a, b types.String)
 	if !isDigits(x) {
 		id, fullPath = y, x
 	}
-	p, err := r.client.GetProject(ctx, fullPath)
+	p, err := r.client.Project(ctx, fullPath)
 	if err != nil {
 		diags.AddAttributeError(path.Root("project"), "Unable to Compare Projects", fmt.Sprintf(
 			"\"project\" changed from %q to %q. The provider asks GitLab whether both name the same project (then "+

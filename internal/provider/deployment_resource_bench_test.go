@@ -188,7 +188,7 @@ func (h *resourceBench) planCreate(b *testing.B) *tfprotov6.DynamicValue {
 }
 
 // objectWith is a null-filled object of typ with the given attributes set.
-func objectWith(b *testing.B, typ tftypes.Type, set map[string]tftypes.Value) tftypes.Value {
+func objectWith(b testing.TB, typ tftypes.Type, set map[string]tftypes.Value) tftypes.Value {
 	b.Helper()
 	obj, ok := typ.(tftypes.Object)
 	if !ok {
@@ -207,7 +207,7 @@ func objectWith(b *testing.B, typ tftypes.Type, set map[string]tftypes.Value) tf
 	return tftypes.NewValue(typ, values)
 }
 
-func dynamic(b *testing.B, typ tftypes.Type, v tftypes.Value) *tfprotov6.DynamicValue {
+func dynamic(b testing.TB, typ tftypes.Type, v tftypes.Value) *tfprotov6.DynamicValue {
 	b.Helper()
 	dv, err := tfprotov6.NewDynamicValue(typ, v)
 	if err != nil {
@@ -217,7 +217,7 @@ func dynamic(b *testing.B, typ tftypes.Type, v tftypes.Value) *tfprotov6.Dynamic
 }
 
 // jsonValue turns a state value into what encoding/json writes as Terraform's state JSON.
-func jsonValue(b *testing.B, v tftypes.Value) any {
+func jsonValue(b testing.TB, v tftypes.Value) any {
 	b.Helper()
 	if v.IsNull() {
 		return nil
@@ -256,7 +256,7 @@ func jsonValue(b *testing.B, v tftypes.Value) any {
 	return nil
 }
 
-func checkDiags(b *testing.B, call string, diags []*tfprotov6.Diagnostic) {
+func checkDiags(b testing.TB, call string, diags []*tfprotov6.Diagnostic) {
 	b.Helper()
 	for _, d := range diags {
 		if d.Severity == tfprotov6.DiagnosticSeverityError {

@@ -64,6 +64,7 @@ const defaultApprovalPollInterval = 10 * time.Second
 type providerData struct {
 	client               *gitlabapi.Client
 	approvalPollInterval time.Duration
+	projects             *projectIDs
 }
 
 type providerModel struct {
@@ -177,7 +178,7 @@ func (p *gitlabDeployProvider) Configure(ctx context.Context, req provider.Confi
 				envCACertFile+") to a PEM file of CA certificates.")
 		return
 	}
-	data := &providerData{client: client, approvalPollInterval: p.opts.approvalPollInterval}
+	data := &providerData{client: client, approvalPollInterval: p.opts.approvalPollInterval, projects: newProjectIDs(client)}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
 )
@@ -35,6 +36,8 @@ const (
 	routeUpdate  = "PUT /api/v4/projects/:id/deployments/:deployment_id"
 	routeDelete  = "DELETE /api/v4/projects/:id/deployments/:deployment_id"
 	routeApprove = "POST /api/v4/projects/:id/deployments/:deployment_id/approval"
+	routeProject = "GET /api/v4/projects/:id"
+	routeTag     = "GET /api/v4/projects/:id/repository/tags/:tag_name"
 )
 
 // requests is a plan check and a state check: the fake must have received exactly want since
@@ -43,6 +46,8 @@ type requests struct {
 	fake *fakegitlab.Server
 	want map[string]int
 	what string // the operation, for the failure message
+	// refresh, when set, adds the project lookup of a refresh whose CLI keeps no identity.
+	refresh *cliIdentity
 }
 
 func (r requests) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
@@ -56,10 +61,26 @@ func (r requests) CheckState(_ context.Context, _ statecheck.CheckStateRequest, 
 func (r requests) check() error {
 	got := r.fake.Stats().ByRoute
 	r.fake.ResetStats()
-	if maps.Equal(got, r.want) || (len(got) == 0 && len(r.want) == 0) {
+	want := r.want
+	if r.refresh != nil && !r.refresh.keeps {
+		want = maps.Clone(want)
+		want[routeProject]++
+	}
+	if maps.Equal(got, want) || (len(got) == 0 && len(want) == 0) {
 		return nil
 	}
-	return fmt.Errorf("%s sent %s, want %s", r.what, routeCounts(got), routeCounts(r.want))
+	return fmt.Errorf("%s sent %s, want %s", r.what, routeCounts(got), routeCounts(want))
+}
+
+// cliIdentity is a TerraformVersionChecks entry that never skips: it records whether the CLI
+// under test keeps resource identities. Such a CLI hands Read the identity, whose project_id
+// spares a refresh the project lookup; an older one (Terraform 1.11) has the provider look a
+// project given by path up once per run.
+type cliIdentity struct{ keeps bool }
+
+func (c *cliIdentity) CheckTerraformVersion(_ context.Context, req tfversion.CheckTerraformVersionRequest, _ *tfversion.CheckTerraformVersionResponse) {
+	check := cliFeatureCheck{feature: cliFeatureIdentity, openTofu: cliIsOpenTofu()}
+	c.keeps = check.skipReason(req.TerraformVersion) == ""
 }
 
 func routeCounts(m map[string]int) string {
@@ -75,7 +96,9 @@ func routeCounts(m map[string]int) string {
 }
 
 // TestAccRequests_deploymentLifecycle pins the requests of a deployment's life: none to start the
-// provider, configure it and plan a create; 1 to create; 1 to refresh; 1 to update; 1 to delete.
+// provider, configure it and plan a create; 1 to create, plus the lookup of the project given by
+// path that gives the identity its project_id; 1 to refresh (plus that lookup once per run when
+// the CLI keeps no identity); 1 to update (idem); 1 to delete.
 func TestAccRequests_deploymentLifecycle(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
@@ -83,17 +106,19 @@ func TestAccRequests_deploymentLifecycle(t *testing.T) {
 	deployment.onDestroy = "delete"
 	failed := deployment
 	failed.status = "failed"
+	cli := &cliIdentity{}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{cli},
 		Steps: []resource.TestStep{
 			{
 				PreConfig: fake.ResetStats,
 				Config:    deployment.config(fake, tokenMaintainer),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					requests{fake, nil, "starting and configuring the provider and planning a create"},
+					requests{fake, nil, "starting and configuring the provider and planning a create", nil},
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					requests{fake, map[string]int{routeCreate: 1}, "creating a deployment"},
+					requests{fake, map[string]int{routeCreate: 1, routeProject: 1}, "creating a deployment", nil},
 				},
 			},
 			{
@@ -101,10 +126,10 @@ func TestAccRequests_deploymentLifecycle(t *testing.T) {
 				Config:    failed.config(fake, tokenMaintainer),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionUpdate),
-					requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its update"},
+					requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its update", cli},
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					requests{fake, map[string]int{routeUpdate: 1}, "updating a deployment's status"},
+					requests{fake, map[string]int{routeUpdate: 1}, "updating a deployment's status", cli},
 				},
 			},
 			{
@@ -112,10 +137,10 @@ func TestAccRequests_deploymentLifecycle(t *testing.T) {
 				Config:    providerBlock(fake.URL(), tokenMaintainer),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionDestroy),
-					requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its deletion"},
+					requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its deletion", cli},
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					requests{fake, map[string]int{routeDelete: 1}, `deleting a failed deployment with on_destroy = "delete"`},
+					requests{fake, map[string]int{routeDelete: 1}, `deleting a failed deployment with on_destroy = "delete"`, nil},
 				},
 			},
 		},
@@ -129,8 +154,10 @@ func TestAccRequests_cancelAndDeleteRunning(t *testing.T) {
 	fake := startFake(t, "basic.json")
 	deployment := staging("running")
 	deployment.onDestroy = "cancel_and_delete"
+	cli := &cliIdentity{}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{cli},
 		Steps: []resource.TestStep{
 			{Config: deployment.config(fake, tokenMaintainer)},
 			{
@@ -138,10 +165,10 @@ func TestAccRequests_cancelAndDeleteRunning(t *testing.T) {
 				Config:    providerBlock(fake.URL(), tokenMaintainer),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionDestroy),
-					requests{fake, map[string]int{routeGet: 1}, "refreshing a running deployment and planning its deletion"},
+					requests{fake, map[string]int{routeGet: 1}, "refreshing a running deployment and planning its deletion", cli},
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					requests{fake, map[string]int{routeUpdate: 1, routeDelete: 1}, "canceling and deleting a running deployment"},
+					requests{fake, map[string]int{routeUpdate: 1, routeDelete: 1}, "canceling and deleting a running deployment", nil},
 				},
 			},
 		},
@@ -149,21 +176,23 @@ func TestAccRequests_cancelAndDeleteRunning(t *testing.T) {
 }
 
 // TestAccRequests_refreshOnePerDeployment pins a plan of deployments that have not changed:
-// one read each, and nothing to apply.
+// one read each, and nothing to apply. Their project is looked up once for all three.
 func TestAccRequests_refreshOnePerDeployment(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
 	deployments := staging("running")
 	deployments.extra = "  count       = 3\n"
 	config := deployments.config(fake, tokenMaintainer)
+	cli := &cliIdentity{}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{cli},
 		Steps: []resource.TestStep{
 			{
 				PreConfig: fake.ResetStats,
 				Config:    config,
 				ConfigStateChecks: []statecheck.StateCheck{
-					requests{fake, map[string]int{routeCreate: 3}, "creating 3 deployments"},
+					requests{fake, map[string]int{routeCreate: 3, routeProject: 1}, "creating 3 deployments", nil},
 				},
 			},
 			{
@@ -171,10 +200,10 @@ func TestAccRequests_refreshOnePerDeployment(t *testing.T) {
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
-					requests{fake, map[string]int{routeGet: 3}, "refreshing 3 unchanged deployments"},
+					requests{fake, map[string]int{routeGet: 3}, "refreshing 3 unchanged deployments", cli},
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					requests{fake, nil, "applying an empty plan"},
+					requests{fake, nil, "applying an empty plan", nil},
 				},
 			},
 		},
@@ -200,10 +229,10 @@ resource "gitlabdeploy_deployment_approval" "test" {
 			PreConfig: fake.ResetStats,
 			Config:    config,
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				requests{fake, nil, "planning an approval"},
+				requests{fake, nil, "planning an approval", nil},
 			}},
 			ConfigStateChecks: []statecheck.StateCheck{
-				requests{fake, map[string]int{routeApprove: 1, routeGet: 1}, "approving a deployment"},
+				requests{fake, map[string]int{routeApprove: 1, routeGet: 1, routeProject: 1}, "approving a deployment", nil},
 			},
 		}},
 	})
@@ -254,7 +283,7 @@ data "gitlabdeploy_deployments" "test" {
 				PreConfig: fake.ResetStats,
 				Config:    list(""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					requests{fake, map[string]int{routeList: 3}, "listing 250 deployments"},
+					requests{fake, map[string]int{routeList: 3}, "listing 250 deployments", nil},
 				}},
 				ConfigStateChecks: listed(250),
 			},
@@ -262,7 +291,7 @@ data "gitlabdeploy_deployments" "test" {
 				PreConfig: fake.ResetStats,
 				Config:    list("  max_results = 150\n"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					requests{fake, map[string]int{routeList: 2}, "listing the first 150 of 250 deployments"},
+					requests{fake, map[string]int{routeList: 2}, "listing the first 150 of 250 deployments", nil},
 				}},
 				ConfigStateChecks: listed(150),
 			},

@@ -1,0 +1,89 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+var _ resource.ResourceWithIdentity = (*deploymentApprovalResource)(nil)
+
+// approvalIdentity is the identity of gitlabdeploy_deployment_approval: whose decision on which
+// deployment, and, for a decision recorded with represented_as, for which rule.
+type approvalIdentity struct {
+	ProjectID    types.Int64 `tfsdk:"project_id"`
+	DeploymentID types.Int64 `tfsdk:"deployment_id"`
+	UserID       types.Int64 `tfsdk:"user_id"`
+	RuleID       types.Int64 `tfsdk:"rule_id"`
+}
+
+func (r *deploymentApprovalResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"project_id": identityschema.Int64Attribute{
+				Description: "Numeric id of the project (not its path). Null when the provider could not " +
+					"learn it, as with a CI job token and a project given by path.",
+				RequiredForImport: true,
+			},
+			"deployment_id": identityschema.Int64Attribute{
+				Description:       "GitLab's global id of the deployment (not its iid).",
+				RequiredForImport: true,
+			},
+			"user_id": identityschema.Int64Attribute{
+				Description:       "Id of the user who decided.",
+				RequiredForImport: true,
+			},
+			"rule_id": identityschema.Int64Attribute{
+				Description: "Id of the approval rule the decision counts for, set when it was recorded with " +
+					"`represented_as`; null otherwise.",
+				OptionalForImport: true,
+			},
+		},
+	}
+}
+
+// completeIdentity gives the identity of the decision its project_id, once. The rule is the one
+// the resource id names: a state from a version without identities has it there too.
+func (r *deploymentApprovalResource) completeIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, m *deploymentApprovalResourceModel, diags *diag.Diagnostics) {
+	r.projects.completeIdentity(ctx, identity, m.Project.ValueString(), func(projectID types.Int64) any {
+		ruleID := types.Int64Null()
+		if _, _, _, rule, err := parseApprovalImportID(m.ID.ValueString()); err == nil && rule != 0 {
+			ruleID = types.Int64Value(rule)
+		}
+		return approvalIdentity{ProjectID: projectID, DeploymentID: m.DeploymentID, UserID: m.UserID, RuleID: ruleID}
+	}, diags)
+}
+
+// importByIdentity starts the state of an `import` block with `identity = { project_id,
+// deployment_id, user_id, rule_id }`; Read finds the decision and fills in the rest.
+func (r *deploymentApprovalResource) importByIdentity(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	var identity approvalIdentity
+	resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ids := map[string]types.Int64{
+		"project_id": identity.ProjectID, "deployment_id": identity.DeploymentID, "user_id": identity.UserID,
+	}
+	if !identity.RuleID.IsNull() {
+		ids["rule_id"] = identity.RuleID
+	}
+	checkIdentityIDs(&resp.Diagnostics, ids)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	project := r.projects.spelling(ctx, identity.ProjectID.ValueInt64())
+	id, userID, ruleID := identity.DeploymentID.ValueInt64(), identity.UserID.ValueInt64(), identity.RuleID.ValueInt64()
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), approvalResourceID(project, id, userID, ruleID))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("project"), project)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("deployment_id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("user_id"), userID)...)
+	if ruleID != 0 {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("rule_id"), ruleID)...)
+	}
+}

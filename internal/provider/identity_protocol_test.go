@@ -1,0 +1,351 @@
+package provider
+
+import (
+	"context"
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
+)
+
+// These tests call the provider server as Terraform >= 1.12 does, with identities, so that they
+// run on every make test whatever CLI is installed.
+
+// protocolHarness is a provider server configured against a fake GitLab.
+type protocolHarness struct {
+	t          *testing.T
+	ctx        context.Context
+	fake       *fakegitlab.Server
+	server     tfprotov6.ProviderServer
+	schemas    *tfprotov6.GetProviderSchemaResponse
+	identities *tfprotov6.GetResourceIdentitySchemasResponse
+}
+
+func newProtocolHarness(t *testing.T, token string) *protocolHarness {
+	t.Helper()
+	fake := startFake(t, "basic.json")
+	return newProtocolHarnessFor(t, fake, token)
+}
+
+func newProtocolHarnessFor(t *testing.T, fake *fakegitlab.Server, token string) *protocolHarness {
+	t.Helper()
+	ctx := context.Background()
+	server, err := providerserver.NewProtocol6WithError(newWithOptions("test", testProviderOptions(nil))())()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &protocolHarness{t: t, ctx: ctx, fake: fake, server: server}
+	if h.schemas, err = server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	checkDiags(t, "GetProviderSchema", h.schemas.Diagnostics)
+	if h.identities, err = server.GetResourceIdentitySchemas(ctx, &tfprotov6.GetResourceIdentitySchemasRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	checkDiags(t, "GetResourceIdentitySchemas", h.identities.Diagnostics)
+	providerType := h.schemas.Provider.ValueType()
+	configure, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
+		TerraformVersion: "1.15.0",
+		Config: dynamic(t, providerType, objectWith(t, providerType, map[string]tftypes.Value{
+			"base_url": tftypes.NewValue(tftypes.String, fake.URL()),
+			"token":    tftypes.NewValue(tftypes.String, token),
+		})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDiags(t, "ConfigureProvider", configure.Diagnostics)
+	fake.ResetStats()
+	return h
+}
+
+func (h *protocolHarness) stateType(typeName string) tftypes.Type {
+	return h.schemas.ResourceSchemas[typeName].ValueType()
+}
+
+func (h *protocolHarness) identityType(typeName string) tftypes.Type {
+	return h.identities.IdentitySchemas[typeName].ValueType()
+}
+
+// identity is an identity of typeName with the given numbers; the others are null.
+func (h *protocolHarness) identity(typeName string, ids map[string]int64) *tfprotov6.ResourceIdentityData {
+	values := map[string]tftypes.Value{}
+	for name, id := range ids {
+		values[name] = tftypes.NewValue(tftypes.Number, id)
+	}
+	return &tfprotov6.ResourceIdentityData{IdentityData: dynamic(h.t, h.identityType(typeName), objectWith(h.t, h.identityType(typeName), values))}
+}
+
+// identityNumbers reads an identity back: its set numbers by name (null ones are left out).
+func (h *protocolHarness) identityNumbers(typeName string, data *tfprotov6.ResourceIdentityData) map[string]int64 {
+	h.t.Helper()
+	if data == nil || data.IdentityData == nil {
+		h.t.Fatalf("%s: no identity", typeName)
+	}
+	return numbers(h.t, h.unmarshal(data.IdentityData, h.identityType(typeName)))
+}
+
+func (h *protocolHarness) unmarshal(v *tfprotov6.DynamicValue, typ tftypes.Type) tftypes.Value {
+	h.t.Helper()
+	value, err := v.Unmarshal(typ)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return value
+}
+
+// numbers is the set number attributes of an object value, by name.
+func numbers(t *testing.T, v tftypes.Value) map[string]int64 {
+	t.Helper()
+	var attrs map[string]tftypes.Value
+	if err := v.As(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for name, a := range attrs {
+		if a.IsNull() || !a.Type().Is(tftypes.Number) {
+			continue
+		}
+		var n big.Float
+		if err := a.As(&n); err != nil {
+			t.Fatal(err)
+		}
+		out[name], _ = n.Int64()
+	}
+	return out
+}
+
+// stringAttr is a string attribute of an object value, "" when null.
+func stringAttr(t *testing.T, v tftypes.Value, name string) string {
+	t.Helper()
+	var attrs map[string]tftypes.Value
+	if err := v.As(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	var s string
+	if !attrs[name].IsNull() {
+		if err := attrs[name].As(&s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+func (h *protocolHarness) importByIdentity(typeName string, identity *tfprotov6.ResourceIdentityData) *tfprotov6.ImportResourceStateResponse {
+	h.t.Helper()
+	resp, err := h.server.ImportResourceState(h.ctx, &tfprotov6.ImportResourceStateRequest{TypeName: typeName, Identity: identity})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return resp
+}
+
+func (h *protocolHarness) read(typeName string, state *tfprotov6.DynamicValue, identity *tfprotov6.ResourceIdentityData, private []byte) *tfprotov6.ReadResourceResponse {
+	h.t.Helper()
+	resp, err := h.server.ReadResource(h.ctx, &tfprotov6.ReadResourceRequest{
+		TypeName: typeName, CurrentState: state, CurrentIdentity: identity, Private: private,
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	checkDiags(h.t, "ReadResource", resp.Diagnostics)
+	return resp
+}
+
+// requests is what the fake received since the last call, by route; it resets the counters.
+func (h *protocolHarness) requests() map[string]int {
+	got := h.fake.Stats().ByRoute
+	h.fake.ResetStats()
+	return got
+}
+
+func (h *protocolHarness) expectRequests(what string, want map[string]int) {
+	h.t.Helper()
+	if err := (requests{fake: h.fake, want: want, what: what}).check(); err != nil {
+		h.t.Error(err)
+	}
+}
+
+// TestProtocolIdentity_schemas pins the identity schemas: numeric ids only, the project's
+// included, so that they survive renames and transfers.
+func TestProtocolIdentity_schemas(t *testing.T) {
+	t.Parallel()
+	h := newProtocolHarness(t, tokenMaintainer)
+	for typeName, want := range map[string]map[string]string{
+		"gitlabdeploy_deployment":          {"project_id": "required", "deployment_id": "required"},
+		"gitlabdeploy_deployment_approval": {"project_id": "required", "deployment_id": "required", "user_id": "required", "rule_id": "optional"},
+	} {
+		schema := h.identities.IdentitySchemas[typeName]
+		if schema == nil {
+			t.Errorf("%s has no identity schema", typeName)
+			continue
+		}
+		got := map[string]string{}
+		for _, a := range schema.IdentityAttributes {
+			if !a.Type.Is(tftypes.Number) {
+				t.Errorf("%s identity attribute %s is %s, want a number", typeName, a.Name, a.Type)
+			}
+			got[a.Name] = map[bool]string{true: "required", false: "optional"}[a.RequiredForImport]
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s identity attributes = %v, want %v", typeName, got, want)
+		}
+		for name, kind := range want {
+			if got[name] != kind {
+				t.Errorf("%s identity attribute %s is %q for import, want %q", typeName, name, got[name], kind)
+			}
+		}
+	}
+}
+
+// TestProtocolIdentity_deploymentImportThenRefresh imports deployment 2 of acme/app (project id
+// 1) by identity: the state names the project by its path, as configurations do, the identity
+// stays, and the refresh that follows and the next one read only the deployment.
+func TestProtocolIdentity_deploymentImportThenRefresh(t *testing.T) {
+	t.Parallel()
+	h := newProtocolHarness(t, tokenMaintainer)
+	const typeName = "gitlabdeploy_deployment"
+	identity := h.identity(typeName, map[string]int64{"project_id": 1, "deployment_id": 2})
+
+	imported := h.importByIdentity(typeName, identity)
+	checkDiags(t, "ImportResourceState", imported.Diagnostics)
+	if len(imported.ImportedResources) != 1 {
+		t.Fatalf("imported %d resources, want 1", len(imported.ImportedResources))
+	}
+	res := imported.ImportedResources[0]
+	state := h.unmarshal(res.State, h.stateType(typeName))
+	if got := stringAttr(t, state, "project"); got != "acme/app" {
+		t.Errorf("imported project = %q, want the path acme/app", got)
+	}
+	if got := stringAttr(t, state, "id"); got != "acme/app:2" {
+		t.Errorf("imported id = %q, want acme/app:2", got)
+	}
+	h.expectRequests("importing by identity", map[string]int{routeProject: 1})
+
+	read := h.read(typeName, res.State, res.Identity, res.Private)
+	state = h.unmarshal(read.NewState, h.stateType(typeName))
+	if got := stringAttr(t, state, "status"); got != "success" {
+		t.Errorf("status after the import's refresh = %q, want success", got)
+	}
+	if got := h.identityNumbers(typeName, read.NewIdentity); got["project_id"] != 1 || got["deployment_id"] != 2 {
+		t.Errorf("identity after refresh = %v, want project_id 1, deployment_id 2", got)
+	}
+	// The import's refresh learns "tag" from the repository's tags, once.
+	h.expectRequests("refreshing after the import", map[string]int{routeGet: 1, routeTag: 1})
+
+	read = h.read(typeName, read.NewState, read.NewIdentity, read.Private)
+	h.expectRequests("refreshing with the identity", map[string]int{routeGet: 1})
+	if got := h.identityNumbers(typeName, read.NewIdentity); got["project_id"] != 1 {
+		t.Errorf("identity after the second refresh = %v, want project_id 1", got)
+	}
+}
+
+// TestProtocolIdentity_stateWithoutIdentity reads a state written by a version without
+// identities: the state comes back unchanged, with an identity, and the project given by path
+// is looked up once per provider process, whatever the number of its deployments.
+func TestProtocolIdentity_stateWithoutIdentity(t *testing.T) {
+	t.Parallel()
+	h := newProtocolHarness(t, tokenMaintainer)
+	const typeName = "gitlabdeploy_deployment"
+	imported, err := h.server.ImportResourceState(h.ctx, &tfprotov6.ImportResourceStateRequest{TypeName: typeName, ID: "acme/app:2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDiags(t, "ImportResourceState", imported.Diagnostics)
+	read := h.read(typeName, imported.ImportedResources[0].State, nil, nil)
+	old := read.NewState
+	h.requests()
+
+	for range 3 {
+		again := h.read(typeName, old, nil, nil)
+		if !h.unmarshal(again.NewState, h.stateType(typeName)).Equal(h.unmarshal(old, h.stateType(typeName))) {
+			t.Errorf("reading a state without identity changed it")
+		}
+		if got := h.identityNumbers(typeName, again.NewIdentity); got["project_id"] != 1 || got["deployment_id"] != 2 {
+			t.Errorf("identity = %v, want project_id 1, deployment_id 2", got)
+		}
+	}
+	h.expectRequests("refreshing 3 times without identity", map[string]int{routeGet: 3})
+}
+
+// TestProtocolIdentity_projectByIDNeedsNoLookup: a deployment of a project given by numeric id
+// has its identity without asking GitLab about the project.
+func TestProtocolIdentity_projectByIDNeedsNoLookup(t *testing.T) {
+	t.Parallel()
+	h := newProtocolHarness(t, tokenMaintainer)
+	const typeName = "gitlabdeploy_deployment"
+	imported, err := h.server.ImportResourceState(h.ctx, &tfprotov6.ImportResourceStateRequest{TypeName: typeName, ID: "1:2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDiags(t, "ImportResourceState", imported.Diagnostics)
+	read := h.read(typeName, imported.ImportedResources[0].State, nil, nil)
+	if got := h.identityNumbers(typeName, read.NewIdentity); got["project_id"] != 1 || got["deployment_id"] != 2 {
+		t.Errorf("identity = %v, want project_id 1, deployment_id 2", got)
+	}
+	if got := h.requests(); got[routeProject] != 0 {
+		t.Errorf("a project given by id was looked up %d times", got[routeProject])
+	}
+}
+
+// TestProtocolIdentity_invalidIdentity refuses an identity without a usable deployment id,
+// naming the attribute, before any request.
+func TestProtocolIdentity_invalidIdentity(t *testing.T) {
+	t.Parallel()
+	h := newProtocolHarness(t, tokenMaintainer)
+	resp := h.importByIdentity("gitlabdeploy_deployment", h.identity("gitlabdeploy_deployment", map[string]int64{"project_id": 1, "deployment_id": 0}))
+	if !hasError(resp.Diagnostics, "Invalid Import Identity", "deployment_id") {
+		t.Errorf("diagnostics = %v, want Invalid Import Identity naming deployment_id", diagText(resp.Diagnostics))
+	}
+	h.expectRequests("refusing an invalid identity", nil)
+}
+
+// TestProtocolIdentity_approvalImportThenRefresh imports dev's approval of deployment 5 by
+// identity, after dev approved it.
+func TestProtocolIdentity_approvalImportThenRefresh(t *testing.T) {
+	t.Parallel()
+	h := newProtocolHarness(t, tokenDeveloper)
+	decideAs(t, h.fake, tokenDeveloper, 5, "approved", "", "")
+	const typeName = "gitlabdeploy_deployment_approval"
+	identity := h.identity(typeName, map[string]int64{"project_id": 1, "deployment_id": 5, "user_id": 3})
+	imported := h.importByIdentity(typeName, identity)
+	checkDiags(t, "ImportResourceState", imported.Diagnostics)
+	res := imported.ImportedResources[0]
+	read := h.read(typeName, res.State, res.Identity, res.Private)
+	state := h.unmarshal(read.NewState, h.stateType(typeName))
+	if got := stringAttr(t, state, "status"); got != "approved" {
+		t.Errorf("imported decision status = %q, want approved", got)
+	}
+	if got := stringAttr(t, state, "project"); got != "acme/app" {
+		t.Errorf("imported project = %q, want acme/app", got)
+	}
+	got := h.identityNumbers(typeName, read.NewIdentity)
+	if got["project_id"] != 1 || got["deployment_id"] != 5 || got["user_id"] != 3 {
+		t.Errorf("identity = %v, want project_id 1, deployment_id 5, user_id 3", got)
+	}
+	if _, ok := got["rule_id"]; ok {
+		t.Errorf("identity = %v, want no rule_id for a decision without represented_as", got)
+	}
+}
+
+func hasError(diags []*tfprotov6.Diagnostic, summary, detailPart string) bool {
+	for _, d := range diags {
+		if d.Severity == tfprotov6.DiagnosticSeverityError && d.Summary == summary && strings.Contains(d.Detail, detailPart) {
+			return true
+		}
+	}
+	return false
+}
+
+func diagText(diags []*tfprotov6.Diagnostic) string {
+	var b strings.Builder
+	for _, d := range diags {
+		b.WriteString(d.Summary + ": " + d.Detail + "\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,102 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
+)
+
+// projectIDs gives the resources' identities the numeric id of projects that configurations
+// name by path. The client asks GitLab about each project at most once per provider process,
+// and an identity that holds the id never asks again (DESIGN.md §B13).
+type projectIDs struct {
+	client *gitlabapi.Client
+
+	mu     sync.Mutex
+	warned map[string]bool
+}
+
+func newProjectIDs(client *gitlabapi.Client) *projectIDs {
+	return &projectIDs{client: client, warned: map[string]bool{}}
+}
+
+// id is the numeric id of project, or null, with a warning the first time for each project,
+// when GitLab does not tell it.
+func (p *projectIDs) id(ctx context.Context, project string, diags *diag.Diagnostics) types.Int64 {
+	id, err := p.client.ProjectID(ctx, project)
+	if err == nil {
+		return types.Int64Value(id)
+	}
+	p.mu.Lock()
+	first := !p.warned[strings.ToLower(project)]
+	p.warned[strings.ToLower(project)] = true
+	p.mu.Unlock()
+	if first {
+		diags.AddWarning("Unable to Learn the Project's Numeric ID", fmt.Sprintf(
+			"The provider keeps GitLab's numeric id of project %q in the identity of its resources, for import "+
+				"by identity and terraform query, but reading the project failed: %v\n\nThe resources of this "+
+				"project get no project_id in their identity for now; nothing else changes. GitLab does not show "+
+				"projects to a CI job token: write \"project\" as the numeric id (CI_PROJECT_ID in the job's own "+
+				"project), which needs no lookup.", project, err))
+	}
+	return types.Int64Null()
+}
+
+// spelling is what an import by identity writes into "project": the project's full path as
+// GitLab names it, as configurations usually write it, or the numeric id when GitLab does not
+// tell the path.
+func (p *projectIDs) spelling(ctx context.Context, id int64) string {
+	project := strconv.FormatInt(id, 10)
+	found, err := p.client.Project(ctx, project)
+	if err != nil {
+		tflog.Debug(ctx, "could not read the project's path; the imported project is its numeric id", map[string]any{
+			"project_id": id, "error": err.Error(),
+		})
+		return project
+	}
+	return found.PathWithNamespace
+}
+
+// completeIdentity gives identity a project_id unless it holds one already, as it does after
+// the first refresh or apply: a refresh then costs nothing more. An empty identity (a state from
+// a version without identities, or a new resource) becomes whole(project_id).
+func (p *projectIDs) completeIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, project string,
+	whole func(projectID types.Int64) any, diags *diag.Diagnostics) {
+	if identity == nil || identityHoldsProjectID(identity.Raw) {
+		return
+	}
+	id := p.id(ctx, project, diags)
+	if identity.Raw.IsFullyNull() {
+		diags.Append(identity.Set(ctx, whole(id))...)
+		return
+	}
+	diags.Append(identity.SetAttribute(ctx, path.Root("project_id"), id)...)
+}
+
+func identityHoldsProjectID(raw tftypes.Value) bool {
+	if raw.IsNull() || !raw.IsKnown() {
+		return false
+	}
+	var attrs map[string]tftypes.Value
+	if err := raw.As(&attrs); err != nil {
+		return false
+	}
+	id, ok := attrs["project_id"]
+	return ok && id.IsKnown() && !id.IsNull()
+}
+
+// identityFillsProjectIDLater lets an identity whose project_id is null (the provider could not
+// learn it, as with a CI job token) get it on a later refresh; nothing else in an identity ever
+// changes.
+const identityFillsProjectIDLater = true
