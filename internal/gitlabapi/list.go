@@ -55,12 +55,12 @@ func (c *Client) ListDeployments(ctx context.Context, project string, opts ListD
 	return listAll[Deployment](ctx, c, projectPath(project)+"/deployments", opts.query(), opts.MaxResults)
 }
 
-func (c *Client) fetchPage(ctx context.Context, path string, q url.Values, page int, out any) (*gitlab.Response, error) {
+func (c *Client) fetchPage(ctx context.Context, path string, q url.Values, page, size int, out any) (*gitlab.Response, error) {
 	values := url.Values{}
 	for k, v := range q {
 		values[k] = v
 	}
-	values.Set("per_page", strconv.Itoa(perPage))
+	values.Set("per_page", strconv.Itoa(size))
 	values.Set("page", strconv.Itoa(page))
 	return c.send(ctx, call{method: http.MethodGet, path: path, query: values, out: out})
 }
@@ -68,10 +68,15 @@ func (c *Client) fetchPage(ctx context.Context, path string, q url.Values, page 
 // listAll reads page 1, then the other pages, up to PageConcurrency at once, and returns the
 // items in GitLab's order. The last page is the one GitLab's X-Total-Pages names, the last one
 // MaxResults needs, or the first page that comes back short; past 10,000 items GitLab stops
-// counting, so then a few pages beyond the end may be asked for.
+// counting, so then a few pages beyond the end may be asked for. Fewer than a page's worth of
+// MaxResults are asked for as one page of that size.
 func listAll[T any](ctx context.Context, c *Client, path string, q url.Values, maxResults int) ([]T, error) {
 	var first []T
-	resp, err := c.fetchPage(ctx, path, q, 1, &first)
+	if maxResults > 0 && maxResults < perPage {
+		_, err := c.fetchPage(ctx, path, q, 1, maxResults, &first)
+		return truncate(first, maxResults), err
+	}
+	resp, err := c.fetchPage(ctx, path, q, 1, perPage, &first)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +115,7 @@ func listAll[T any](ctx context.Context, c *Client, path string, q url.Values, m
 			mu.Unlock()
 
 			var items []T
-			_, err := c.fetchPage(ctx, path, q, page, &items)
+			_, err := c.fetchPage(ctx, path, q, page, perPage, &items)
 
 			mu.Lock()
 			switch {

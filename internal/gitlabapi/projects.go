@@ -9,7 +9,7 @@ import (
 )
 
 // projectCache remembers the projects GitLab has named, by numeric id and by lower-cased full
-// path, so that a client asks about each project at most once (DESIGN.md §B13). A lookup that
+// path, so that a client asks about each project at most once (DESIGN.md §B2). A lookup that
 // failed is remembered too: a CI job token cannot read projects, and asking again for each of a
 // plan's resources would only repeat the refusal.
 type projectCache struct {

@@ -49,11 +49,15 @@ func newProtocolHarnessFor(t *testing.T, fake *fakegitlab.Server, token string) 
 	}
 	checkDiags(t, "GetResourceIdentitySchemas", h.identities.Diagnostics)
 	providerType := h.schemas.Provider.ValueType()
+	credential := "token"
+	if token == jobTokenApp {
+		credential = "job_token"
+	}
 	configure, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
 		TerraformVersion: "1.15.0",
 		Config: dynamic(t, providerType, objectWith(t, providerType, map[string]tftypes.Value{
 			"base_url": tftypes.NewValue(tftypes.String, fake.URL()),
-			"token":    tftypes.NewValue(tftypes.String, token),
+			credential: tftypes.NewValue(tftypes.String, token),
 		})),
 	})
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 
 // projectIDs gives the resources' identities the numeric id of projects that configurations
 // name by path. The client asks GitLab about each project at most once per provider process,
-// and an identity that holds the id never asks again (DESIGN.md §B13).
+// and an identity that holds the id never asks again (DESIGN.md §B2).
 type projectIDs struct {
 	client *gitlabapi.Client
 

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -38,7 +39,10 @@ const (
 	defaultMaxRetries = 10
 )
 
-var _ provider.Provider = (*gitlabDeployProvider)(nil)
+var (
+	_ provider.Provider                  = (*gitlabDeployProvider)(nil)
+	_ provider.ProviderWithListResources = (*gitlabDeployProvider)(nil)
+)
 
 type gitlabDeployProvider struct {
 	version string
@@ -181,12 +185,20 @@ func (p *gitlabDeployProvider) Configure(ctx context.Context, req provider.Confi
 	data := &providerData{client: client, approvalPollInterval: p.opts.approvalPollInterval, projects: newProjectIDs(client)}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ListResourceData = data
 }
 
 func (p *gitlabDeployProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewDeploymentResource,
 		NewDeploymentApprovalResource,
+	}
+}
+
+// ListResources are the list resources of terraform query (Terraform 1.14 and later).
+func (p *gitlabDeployProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewDeploymentListResource,
 	}
 }
 
