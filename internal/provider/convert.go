@@ -98,9 +98,9 @@ func approvalsValue(as []gitlabapi.Approval) types.List {
 
 // ---- Deployment ----
 
-// deploymentID is the resource id of a deployment: `<project>:<deployment_id>`, with the project
+// deploymentResourceID is the resource id of a deployment: `<project>:<deployment_id>`, with the project
 // as the configuration names it.
-func deploymentID(project string, id int64) string {
+func deploymentResourceID(project string, id int64) string {
 	return project + ":" + strconv.FormatInt(id, 10)
 }
 
@@ -108,7 +108,7 @@ func deploymentID(project string, id int64) string {
 // (environment, ref, sha) take GitLab's values so that Read sees drift, except where GitLab
 // returns the same commit in another spelling (an abbreviated or differently cased sha).
 func (m *deploymentResourceModel) setFromAPI(d *gitlabapi.Deployment) {
-	m.ID = types.StringValue(deploymentID(m.Project.ValueString(), d.ID))
+	m.ID = types.StringValue(deploymentResourceID(m.Project.ValueString(), d.ID))
 	m.DeploymentID = types.Int64Value(d.ID)
 	m.IID = types.Int64Value(d.IID)
 	m.Environment = types.StringValue(d.Environment.Name)
@@ -141,7 +141,7 @@ func sameCommit(a, b string) bool {
 // approvalResourceID is the resource id of a decision: `<project>:<deployment_id>:<user_id>`,
 // plus `:<rule_id>` when ruleID is not 0.
 func approvalResourceID(project string, deployment, userID, ruleID int64) string {
-	id := deploymentID(project, deployment) + ":" + strconv.FormatInt(userID, 10)
+	id := deploymentResourceID(project, deployment) + ":" + strconv.FormatInt(userID, 10)
 	if ruleID != 0 {
 		id += ":" + strconv.FormatInt(ruleID, 10)
 	}

@@ -73,9 +73,10 @@ func (r *deploymentApprovalResource) Schema(_ context.Context, _ resource.Schema
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Approves or rejects, as the provider's user, a deployment waiting on the approval rules " +
 			"of a protected environment (GitLab Premium). Changing `status` changes the decision in place while the " +
-			"deployment still waits for approvals; once every rule is satisfied GitLab refuses any decision, and the " +
-			"plan says so. GitLab keeps the first comment of an unchanged decision, so changing only `comment` is " +
-			"refused at plan time. GitLab cannot withdraw a decision: destroying the resource only removes it from " +
+			"deployment still waits for approvals; once every rule is satisfied GitLab refuses any decision. GitLab " +
+			"keeps the first comment of an unchanged decision, so changing only `comment` is refused. The plan warns " +
+			"of such refusals and the apply refuses them before sending anything; `terraform destroy` is never " +
+			"blocked by them. Changing `project`, `deployment_id` or `represented_as` records a new decision. GitLab cannot withdraw a decision: destroying the resource only removes it from " +
 			"the state. On a deployment created by GitLab CI, a rejection fails the deployment. " +
 			"Import with `" + approvalImportIDFormat + "`; without `user_id` it imports the provider user's decision.",
 		Attributes: map[string]schema.Attribute{
@@ -90,14 +91,14 @@ func (r *deploymentApprovalResource) Schema(_ context.Context, _ resource.Schema
 					"records a new decision.",
 				Required:      true,
 				Validators:    []validator.String{projectValidator{}},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				PlanModifiers: []planmodifier.String{replacing(approvalReplacingArguments, "project")},
 			},
 			"deployment_id": schema.Int64Attribute{
 				MarkdownDescription: "GitLab's global id of the deployment (not its `iid`), for example " +
 					"`gitlabdeploy_deployment.production.deployment_id`. Changing it records a new decision.",
 				Required:      true,
 				Validators:    []validator.Int64{int64validator.AtLeast(1)},
-				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+				PlanModifiers: []planmodifier.Int64{replacing(approvalReplacingArguments, "deployment_id")},
 			},
 			"status": schema.StringAttribute{
 				MarkdownDescription: "The decision: " + enumMarkdown(approvalStatuses) + ". Changing it changes " +
@@ -119,17 +120,9 @@ func (r *deploymentApprovalResource) Schema(_ context.Context, _ resource.Schema
 					"`Maintainers` or `Developers + Maintainers`) contains this text, case-sensitively. Without it, " +
 					"the decision counts for the user's first matching rule. A user decides once per rule. " +
 					"Changing it records a new decision.",
-				Optional:   true,
-				Validators: []validator.String{stringvalidator.UTF8LengthBetween(1, maxNameLength)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(
-					func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-						// An imported decision has no represented_as yet: setting it only records
-						// which rule the decision counts for (ModifyPlan checks that it does).
-						resp.RequiresReplace = !req.StateValue.IsNull()
-					},
-					"Changing represented_as records a new decision.",
-					"Changing `represented_as` records a new decision.",
-				)},
+				Optional:      true,
+				Validators:    []validator.String{stringvalidator.UTF8LengthBetween(1, maxNameLength)},
+				PlanModifiers: []planmodifier.String{replacing(approvalReplacingArguments, "represented_as")},
 			},
 			"user_id": schema.Int64Attribute{
 				MarkdownDescription: "Id of the user who decided: the provider's user, as GitLab's answer names it.",
@@ -243,6 +236,9 @@ func (r *deploymentApprovalResource) Read(ctx context.Context, req resource.Read
 }
 
 func (r *deploymentApprovalResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if refuseAsPlanned(ctx, resp.Private, &resp.Diagnostics) {
+		return
+	}
 	var plan, state deploymentApprovalResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -324,71 +320,48 @@ func (r *deploymentApprovalResource) ImportState(ctx context.Context, req resour
 	}
 }
 
-// ModifyPlan refuses before apply what GitLab cannot do: a change of comment alone, and a change
-// of status once the deployment no longer waits for approvals. Only the latter reads GitLab.
+// ModifyPlan decides with planDeploymentApproval what the change does and what GitLab would refuse
+// in it (DESIGN.md §B3). Only a change of decision reads GitLab: the deployment, and the
+// provider's user.
 func (r *deploymentApprovalResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
 		return
 	}
-	var plan, state deploymentApprovalResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || len(resp.RequiresReplace) > 0 {
+	var prior, planned deploymentApprovalResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &planned)...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	project, id := state.Project.ValueString(), state.DeploymentID.ValueInt64()
-	subject := deploymentSubject(project, id)
-	statusChanges := !plan.Status.IsUnknown() && !plan.Status.Equal(state.Status)
+	p := planDeploymentApproval(&prior, &planned)
+	if len(p.replaced) > 0 {
+		resp.RequiresReplace = append(resp.RequiresReplace, requiresReplace(p.replaced)...)
+	} else if !p.changesDecision {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("pending_approval_count"), prior.PendingApprovalCount)...)
+	}
+	if p.changesDecision && len(p.refusals) == 0 && r.client != nil {
+		d, user := r.decisionFacts(ctx, &prior)
+		p.checkDecisionChange(&prior, d, user)
+	}
+	warnOfRefusals(ctx, p.refusals, &resp.Diagnostics, resp.Private)
+}
 
-	if !statusChanges && !plan.Status.IsUnknown() && !plan.Comment.IsUnknown() && !plan.Comment.Equal(state.Comment) {
-		resp.Diagnostics.AddAttributeError(path.Root("comment"), "Comment Cannot Change Alone", fmt.Sprintf(
-			"%s's %s decision on %s was recorded with comment %s. GitLab keeps the first comment of a decision "+
-				"whose status does not change, so comment %s cannot be recorded.\n\nSet \"comment\" back to %s. "+
-				"To record a new comment, change \"status\" and apply, then change it back with the new comment "+
-				"(while the deployment still waits for approvals).",
-			state.Username.ValueString(), state.Status.ValueString(), subject, commentText(state.Comment.ValueStringPointer()),
-			commentText(plan.Comment.ValueStringPointer()), commentText(state.Comment.ValueStringPointer())))
-	}
-	if state.RepresentedAs.IsNull() && !plan.RepresentedAs.IsNull() && !plan.RepresentedAs.IsUnknown() {
-		// Setting represented_as on an imported decision: it must select the decision's rule.
-		if name := state.RuleName.ValueString(); !strings.Contains(name, plan.RepresentedAs.ValueString()) {
-			resp.Diagnostics.AddAttributeError(path.Root("represented_as"), "Decision Counts for Another Rule", fmt.Sprintf(
-				"This decision counts for approval rule %s, whose name does not contain represented_as %q. Set "+
-					"\"represented_as\" to a part of %q, leave it out, or replace the resource to record a decision "+
-					"under another rule.", ruleText(state.RuleID, state.RuleName), plan.RepresentedAs.ValueString(), name))
-		}
-	}
-	if !statusChanges {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("pending_approval_count"), state.PendingApprovalCount)...)
-		}
-		return
-	}
-	if r.client == nil || resp.Diagnostics.HasError() {
-		return
-	}
-	d, err := r.client.GetDeployment(ctx, project, id)
+// decisionFacts reads what a change of decision depends on: the deployment, and the provider's
+// user. Either is nil when GitLab does not tell; apply then meets GitLab's own answer.
+func (r *deploymentApprovalResource) decisionFacts(ctx context.Context, prior *deploymentApprovalResourceModel) (*gitlabapi.Deployment, *gitlabapi.User) {
+	d, err := r.client.GetDeployment(ctx, prior.Project.ValueString(), prior.DeploymentID.ValueInt64())
 	if err != nil {
-		// Apply reports it with the full explanation.
 		tflog.Warn(ctx, "could not read the deployment to check it still waits for approvals", map[string]any{"error": err.Error()})
-		return
+		return nil, nil
 	}
 	if d.PendingApprovalCount == 0 {
-		resp.Diagnostics.AddAttributeError(path.Root("status"), "Deployment No Longer Waits for Approvals", fmt.Sprintf(
-			"%s no longer waits for approvals: every approval rule of environment %q is satisfied (or the environment "+
-				"no longer requires approvals), and GitLab refuses every further decision, by anyone. %s's decision "+
-				"stays %s.\n\nSet \"status\" back to %q, or remove the resource (the decision stays recorded in GitLab).",
-			capitalize(subject), d.Environment.Name, state.Username.ValueString(), state.Status.ValueString(), state.Status.ValueString()))
-		return
+		return d, nil
 	}
-	if u, err := r.client.CurrentUser(ctx); err == nil && u.ID != state.UserID.ValueInt64() {
-		resp.Diagnostics.AddAttributeError(path.Root("status"), "Decision Belongs to Another User", fmt.Sprintf(
-			"This resource holds the decision of %s (id %d) on %s, but the provider's credentials act for %s (id %d), "+
-				"and GitLab records a decision for the user who sends it.\n\nUse %s's token to change this decision, or "+
-				"replace the resource (terraform apply -replace=<address>) to record %s's decision; %s's decision stays "+
-				"recorded in GitLab.", state.Username.ValueString(), state.UserID.ValueInt64(), subject, u.Username, u.ID,
-			state.Username.ValueString(), u.Username, state.Username.ValueString()))
+	user, err := r.client.CurrentUser(ctx)
+	if err != nil {
+		return d, nil
 	}
+	return d, user
 }
 
 // options is the request that records the planned decision.

@@ -60,7 +60,7 @@ func (r *deploymentResource) importByIdentity(ctx context.Context, req resource.
 	}
 	project := r.projects.spelling(ctx, identity.ProjectID.ValueInt64())
 	id := identity.DeploymentID.ValueInt64()
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), deploymentID(project, id))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), deploymentResourceID(project, id))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("project"), project)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("deployment_id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("on_destroy"), onDestroyKeep)...)

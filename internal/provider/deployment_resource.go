@@ -17,7 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
@@ -96,8 +95,9 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Records a deployment of a project to an environment in GitLab and moves its status. " +
 			"Changing `status` updates the deployment in place; changing `environment`, `ref`, `sha` or `tag` " +
-			"records a new deployment. Status changes GitLab refuses, and any change to a deployment created by " +
-			"GitLab CI, fail at plan time. Import with `" + importIDFormat + "`.",
+			"records a new deployment. The plan warns of status changes GitLab refuses, and of a status change to a " +
+			"deployment created by GitLab CI, and the apply then refuses them before sending anything; " +
+			"`terraform destroy` is never blocked by them. Import with `" + importIDFormat + "`.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`" + importIDFormat + "`, with the project as configured.",
@@ -119,47 +119,35 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 					stringvalidator.RegexMatches(environmentNamePattern, "must contain only letters, digits, "+
 						"'-', '_', '/', '$', '{', '}', '.' and spaces, and must not start or end with '/'"),
 				},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				PlanModifiers: []planmodifier.String{replacing(deploymentReplacingArguments, "environment")},
 			},
 			"ref": schema.StringAttribute{
 				MarkdownDescription: "Branch or tag deployed. Changing it records a new deployment.",
 				Required:            true,
 				Validators:          []validator.String{refValidator{}},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				PlanModifiers:       []planmodifier.String{replacing(deploymentReplacingArguments, "ref")},
 			},
 			"sha": schema.StringAttribute{
 				MarkdownDescription: "Commit SHA deployed (7 to 64 hexadecimal characters). Changing it to another " +
 					"commit records a new deployment; another spelling of the same commit (full versus abbreviated) does not.",
-				Required:   true,
-				Validators: []validator.String{stringvalidator.RegexMatches(shaPattern, "must be a commit SHA of 7 to 64 hexadecimal characters")},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(
-					func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-						resp.RequiresReplace = !sameCommit(req.StateValue.ValueString(), req.PlanValue.ValueString())
-					},
-					"Changing sha to another commit records a new deployment.",
-					"Changing `sha` to another commit records a new deployment.",
-				)},
+				Required:      true,
+				Validators:    []validator.String{stringvalidator.RegexMatches(shaPattern, "must be a commit SHA of 7 to 64 hexadecimal characters")},
+				PlanModifiers: []planmodifier.String{replacing(deploymentReplacingArguments, "sha")},
 			},
 			"tag": schema.BoolAttribute{
 				MarkdownDescription: "Whether `ref` is a tag. Default `false`. GitLab never returns it, so import learns it " +
 					"from the repository's tags. Changing it records a new deployment.",
-				Optional: true,
-				Computed: true,
-				Default:  booldefault.StaticBool(false),
-				PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplaceIf(
-					func(_ context.Context, req planmodifier.BoolRequest, resp *boolplanmodifier.RequiresReplaceIfFuncResponse) {
-						// Null only after an import that could not learn it: take the configuration's word.
-						resp.RequiresReplace = !req.StateValue.IsNull()
-					},
-					"Changing tag records a new deployment.",
-					"Changing `tag` records a new deployment.",
-				)},
+				Optional:      true,
+				Computed:      true,
+				Default:       booldefault.StaticBool(false),
+				PlanModifiers: []planmodifier.Bool{replacing(deploymentReplacingArguments, "tag")},
 			},
 			"status": schema.StringAttribute{
 				MarkdownDescription: "Status of the deployment: " + enumMarkdown(gitlabapi.APIStatuses) + ". Required to " +
 					"record a deployment; changing it updates the deployment in place. GitLab moves a deployment to " +
 					"`running` only from `created` or `blocked`, which API-created deployments never are, and refuses a " +
-					"change to a deployment created by GitLab CI: both fail at plan time. On an imported deployment, " +
+					"change to a deployment created by GitLab CI: the plan warns of both, and the apply refuses them " +
+					"before sending anything. On an imported deployment, " +
 					"leave it out to follow whatever status GitLab holds (CI deployments may also be `created`, " +
 					"`blocked` or `skipped`).",
 				Optional:      true,
@@ -282,6 +270,15 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The framework hands Create no private state from the plan: its checks run again.
+	var status types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("status"), &status)...)
+	if refused := missingStatus(deploymentPlanFacts{statusUnset: status.IsNull()}); refused != nil {
+		refuseAtApply([]refusal{*refused}, &resp.Diagnostics)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	timeout, diags := plan.Timeouts.Create(ctx, defaultDeploymentTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -354,6 +351,9 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 }
 
 func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if refuseAsPlanned(ctx, resp.Private, &resp.Diagnostics) {
+		return
+	}
 	var plan, state deploymentResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -369,7 +369,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	defer cancel()
 
 	r.completeIdentity(ctx, resp.Identity, plan.Project.ValueString(), state.DeploymentID.ValueInt64(), &resp.Diagnostics)
-	plan.ID = types.StringValue(deploymentID(plan.Project.ValueString(), state.DeploymentID.ValueInt64()))
+	plan.ID = types.StringValue(deploymentResourceID(plan.Project.ValueString(), state.DeploymentID.ValueInt64()))
 	if !claimForUpdate(r.client, plan.Project.ValueString(), state.DeploymentID.ValueInt64(), &resp.Diagnostics) {
 		return
 	}
@@ -406,6 +406,11 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if refused := destroyRefused(&state); refused != nil {
+		// A replacement's plan warned of it (a destroy plan fails on it): nothing is sent.
+		refuseAtApply([]refusal{*refused}, &resp.Diagnostics)
+		return
+	}
 	project, id := state.Project.ValueString(), state.DeploymentID.ValueInt64()
 	subject := deploymentSubject(project, id)
 
@@ -438,99 +443,73 @@ func (r *deploymentResource) ImportState(ctx context.Context, req resource.Impor
 		return
 	}
 	// Read fills in the rest; tag stays null so that Read learns it from the repository.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), deploymentID(project, id))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), deploymentResourceID(project, id))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("project"), project)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("deployment_id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("on_destroy"), onDestroyKeep)...)
 }
 
-// ModifyPlan checks, before apply, what GitLab would refuse: a status change its state machine
-// does not allow, any change to a CI-created deployment, and destroying a running deployment.
-// It sends no request, except to compare two spellings of a changed project.
+// ModifyPlan decides with planDeployment what the change does and what GitLab would refuse in it
+// (DESIGN.md §B3). It sends no request, except to compare two spellings of a changed project.
 func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() {
-		r.checkCreate(ctx, req, resp)
-		return
+	switch {
+	case req.State.Raw.IsNull():
+		r.planCreate(ctx, req, resp)
+	case req.Plan.Raw.IsNull():
+		var prior deploymentResourceModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+		if !resp.Diagnostics.HasError() {
+			addRefusalErrors(planDeployment(&prior, nil, deploymentPlanFacts{}).refusals, &resp.Diagnostics)
+		}
+	case !req.Plan.Raw.Equal(req.State.Raw):
+		// (Most resources of most plans do not change: skipping the model conversions saves a
+		// fifth of such a plan's allocations.)
+		r.planChange(ctx, req, resp)
 	}
-	if req.Plan.Raw.Equal(req.State.Raw) {
-		// Nothing changes, so there is nothing to check, as for most resources of most plans;
-		// skipping the model conversions saves a fifth of such a plan's allocations.
-		return
-	}
-	var state deploymentResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+}
+
+// planCreate warns of a new deployment without a status.
+func (r *deploymentResource) planCreate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var status types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("status"), &status)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if req.Plan.Raw.IsNull() {
-		if detail := destroyRefusal(&state); detail != "" {
-			resp.Diagnostics.AddError("Deployment Cannot Be Destroyed", detail)
-		}
-		return
-	}
-	var plan deploymentResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	p := planDeployment(nil, &deploymentResourceModel{}, deploymentPlanFacts{statusUnset: status.IsNull()})
+	warnOfRefusals(ctx, p.refusals, &resp.Diagnostics, resp.Private)
+}
+
+// planChange plans an update or a replacement.
+func (r *deploymentResource) planChange(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var prior, planned deploymentResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &planned)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	subject := deploymentSubject(state.Project.ValueString(), state.DeploymentID.ValueInt64())
-
-	replaced := replacedArguments(&state, &plan)
-	if !plan.Project.Equal(state.Project) {
-		same, diags := r.sameProject(ctx, state.Project, plan.Project)
-		resp.Diagnostics.Append(diags...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		if same {
-			plan.ID = types.StringValue(deploymentID(plan.Project.ValueString(), state.DeploymentID.ValueInt64()))
-		} else {
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("project"))
-			replaced = append(replaced, "project")
-		}
+	var facts deploymentPlanFacts
+	if gateFailed, _ := req.Private.GetKey(ctx, approvalGateFailedKey); gateFailed != nil {
+		facts.approvalGateFailed = true
 	}
-	statusChanges := !plan.Status.IsUnknown() && !plan.Status.Equal(state.Status)
-
-	if !state.Deployable.IsNull() {
-		switch {
-		case len(replaced) > 0:
-			resp.Diagnostics.AddError("Deployment Created by GitLab CI Cannot Be Changed",
-				ciDeploymentDetail(subject, "replace it with a new deployment, because "+strings.Join(replaced, ", ")+" changed"))
-		case statusChanges || plan.Status.IsUnknown():
-			resp.Diagnostics.AddAttributeError(path.Root("status"), "Deployment Created by GitLab CI Cannot Be Changed",
-				ciDeploymentDetail(subject, fmt.Sprintf("move it from %q to %s", state.Status.ValueString(), plan.Status)))
-		}
-		if resp.Diagnostics.HasError() {
-			return
-		}
+	if !planned.Project.Equal(prior.Project) {
+		facts.sameProject, facts.projectUncompared = r.sameProject(ctx, prior.Project, planned.Project)
 	}
-	if failed, _ := req.Private.GetKey(ctx, approvalGateFailedKey); failed != nil && statusChanges {
-		// The last update's approval gate failed: a new deployment goes through approval afresh.
-		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("status"))
-		replaced = append(replaced, "status")
-	}
-	if len(replaced) > 0 {
-		if detail := destroyRefusal(&state); detail != "" {
-			resp.Diagnostics.AddError("Deployment Cannot Be Replaced", "A replacement destroys this deployment as its "+
-				"on_destroy says. "+detail)
-		}
+	p := planDeployment(&prior, &planned, facts)
+	warnOfRefusals(ctx, p.refusals, &resp.Diagnostics, resp.Private)
+	if len(p.replaced) > 0 {
+		resp.RequiresReplace = append(resp.RequiresReplace, requiresReplace(p.replaced)...)
 		return
 	}
-	if statusChanges {
-		from, to := state.Status.ValueString(), plan.Status.ValueString()
-		if _, ok := gitlabapi.TransitionAllowed(from, to); !ok {
-			resp.Diagnostics.AddAttributeError(path.Root("status"), "Status Change Refused by GitLab",
-				transitionRefusedDetail(subject, from, to))
-			return
-		}
+	if !planned.Project.Equal(prior.Project) {
+		planned.ID = types.StringValue(deploymentResourceID(planned.Project.ValueString(), prior.DeploymentID.ValueInt64()))
 	}
-	if statusChanges || plan.Status.IsUnknown() {
+	if p.movesStatus {
 		// GitLab's answer to the status change refreshes these.
-		plan.UpdatedAt = types.StringUnknown()
-		plan.PendingApprovalCount = types.Int64Unknown()
-		plan.Approvals = types.ListUnknown(types.ObjectType{AttrTypes: approvalAttrTypes})
+		planned.UpdatedAt = types.StringUnknown()
+		planned.PendingApprovalCount = types.Int64Unknown()
+		planned.Approvals = types.ListUnknown(types.ObjectType{AttrTypes: approvalAttrTypes})
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &planned)...)
 }
 
 // record creates the deployment in GitLab, or returns nil with the reason in diags.
@@ -609,33 +588,18 @@ func (r *deploymentResource) learnTag(ctx context.Context, project string, d *gi
 	return types.BoolValue(isTag)
 }
 
-// checkCreate refuses at plan time a new deployment without a status.
-func (r *deploymentResource) checkCreate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	var status types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("status"), &status)...)
-	if status.IsNull() {
-		resp.Diagnostics.AddAttributeError(path.Root("status"), "Missing Deployment Status",
-			"GitLab needs a status to record a deployment. Set \"status\" to "+enumText(gitlabapi.APIStatuses)+
-				". (Leaving it out is only for an imported deployment whose status GitLab's pipeline drives.)")
-	}
-}
-
 // sameProject reports whether two spellings name one project: paths equal but for case, or an
-// id and a path that GitLab resolves to the same project.
-func (r *deploymentResource) sameProject(ctx context.Context, a, b types.String) (bool, diag.Diagnostics) {
-	var diags diag.Diagnostics
+// id and a path that GitLab resolves to the same project; or why GitLab could not tell.
+func (r *deploymentResource) sameProject(ctx context.Context, a, b types.String) (bool, error) {
 	if a.IsUnknown() || b.IsUnknown() {
-		return false, diags
+		return false, nil
 	}
 	x, y := a.ValueString(), b.ValueString()
 	if strings.EqualFold(x, y) {
-		return true, diags
+		return true, nil
 	}
 	if isDigits(x) == isDigits(y) || r.client == nil {
-		return false, diags
+		return false, nil
 	}
 	id, fullPath := x, y
 	if !isDigits(x) {
@@ -643,50 +607,9 @@ func (r *deploymentResource) sameProject(ctx context.Context, a, b types.String)
 	}
 	p, err := r.client.Project(ctx, fullPath)
 	if err != nil {
-		diags.AddAttributeError(path.Root("project"), "Unable to Compare Projects", fmt.Sprintf(
-			"\"project\" changed from %q to %q. The provider asks GitLab whether both name the same project (then "+
-				"the deployment stays) or not (then a new deployment is recorded), but reading project %q failed: %v\n\n"+
-				"Check the token's access, or change \"project\" back.", x, y, fullPath, err))
-		return false, diags
+		return false, fmt.Errorf("reading project %q failed: %w", fullPath, err)
 	}
-	return fmt.Sprint(p.ID) == id, diags
-}
-
-// replacedArguments lists the arguments whose planned change records a new deployment.
-func replacedArguments(state, plan *deploymentResourceModel) []string {
-	var changed []string
-	if !plan.Environment.Equal(state.Environment) {
-		changed = append(changed, "environment")
-	}
-	if !plan.Ref.Equal(state.Ref) {
-		changed = append(changed, "ref")
-	}
-	if plan.SHA.IsUnknown() || !sameCommit(plan.SHA.ValueString(), state.SHA.ValueString()) {
-		changed = append(changed, "sha")
-	}
-	if !state.Tag.IsNull() && !plan.Tag.Equal(state.Tag) {
-		changed = append(changed, "tag")
-	}
-	return changed
-}
-
-// destroyRefusal explains at plan time why GitLab will refuse to destroy the deployment as the
-// state's on_destroy asks, or returns "". The currently-deployed rule needs the environment's
-// other deployments, so only apply can tell.
-func destroyRefusal(state *deploymentResourceModel) string {
-	if state.Status.ValueString() != gitlabapi.StatusRunning {
-		return ""
-	}
-	subject := deploymentSubject(state.Project.ValueString(), state.DeploymentID.ValueInt64())
-	switch {
-	case state.OnDestroy.ValueString() == onDestroyDelete:
-		return deleteRefusedDetail(subject, gitlabapi.ErrDeploymentRunning)
-	case state.OnDestroy.ValueString() == onDestroyCancelAndDelete && !state.Deployable.IsNull():
-		return fmt.Sprintf("%s is running and was created by GitLab CI: on_destroy = %q would cancel it first, "+
-			"but GitLab refuses to change CI-created deployments through the API. Cancel its job in the pipeline, "+
-			"or set on_destroy = %q (and apply) to leave it in GitLab.", capitalize(subject), onDestroyCancelAndDelete, onDestroyKeep)
-	}
-	return ""
+	return fmt.Sprint(p.ID) == id, nil
 }
 
 func userSchemaAttributes() map[string]schema.Attribute {

@@ -365,7 +365,6 @@ func TestAccDeploymentResource_ciCreated(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{Config: runningWith(func(a *deploymentArgs) { a.status = "success" }), ExpectError: ciRefusal},
-			{Config: runningWith(func(a *deploymentArgs) { a.sha = shaOld }), ExpectError: ciRefusal},
 			{
 				// Provider-side settings may change.
 				Config:           runningWith(func(a *deploymentArgs) { a.onDestroy = "cancel_and_delete" }),
@@ -550,8 +549,9 @@ func TestAccDeploymentResource_deleteRefused(t *testing.T) {
 				ExpectError: errorMatching("Deployment Cannot Be Destroyed", "because it is running", "cancel_and_delete"),
 			},
 			{
+				// Warned of at plan; the apply sends nothing.
 				Config:      func() string { a := args; a.sha = shaOld; return a.config(fake, tokenMaintainer) }(),
-				ExpectError: errorMatching("Deployment Cannot Be Replaced", "because it is running"),
+				ExpectError: errorMatching("Deployment Cannot Be Destroyed", "because it is running", "nothing was sent to GitLab"),
 			},
 			{
 				Config:           success.config(fake, tokenMaintainer),

@@ -538,7 +538,7 @@ func TestAccFaults_lostCreateUncheckable_namesWhatMayExist(t *testing.T) {
 						return "", fmt.Errorf("GitLab holds %v; want the 1 deployment the lost create recorded", inGitLab)
 					}
 					for id := range inGitLab {
-						return deploymentID("acme/app", id), nil
+						return deploymentResourceID("acme/app", id), nil
 					}
 					return "", nil
 				},

@@ -63,7 +63,7 @@ func FuzzParseImportID(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if got := deploymentID(project, deployment); got != id {
+		if got := deploymentResourceID(project, deployment); got != id {
 			t.Errorf("parseImportID(%q) = %q, %d, which renders back as %q", id, project, deployment, got)
 		}
 		if checkProject(project) != nil || deployment <= 0 {

@@ -1,0 +1,184 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
+)
+
+// deploymentReplacingArguments are the arguments of gitlabdeploy_deployment whose change records
+// a new deployment whatever GitLab holds. Two more replace on facts the plan learns elsewhere
+// (deploymentPlanFacts): project, when it names another project, and status, after a failed
+// approval gate.
+var deploymentReplacingArguments = []replacingArgument[deploymentResourceModel]{
+	{
+		name: "environment", effect: "records a new deployment",
+		value: func(m *deploymentResourceModel) attr.Value { return m.Environment },
+	},
+	{
+		name: "ref", effect: "records a new deployment",
+		value: func(m *deploymentResourceModel) attr.Value { return m.Ref },
+	},
+	{
+		name: "sha", effect: "to another commit records a new deployment; another spelling of the same commit does not",
+		value: func(m *deploymentResourceModel) attr.Value { return m.SHA },
+		replaces: func(prior, planned attr.Value) bool {
+			return planned.IsUnknown() || !sameCommit(prior.(types.String).ValueString(), planned.(types.String).ValueString())
+		},
+	},
+	{
+		name: "tag", effect: "records a new deployment, unless an import could not learn it",
+		value: func(m *deploymentResourceModel) attr.Value { return m.Tag },
+		// Null only after an import that could not learn it: the configuration's word is taken.
+		replaces: func(prior, _ attr.Value) bool { return !prior.IsNull() },
+	},
+}
+
+// deploymentPlanFacts is what planning a deployment needs beyond its prior state and plan.
+type deploymentPlanFacts struct {
+	// statusUnset: the configuration leaves status out.
+	statusUnset bool
+	// sameProject: a changed project is another spelling of the same project, as GitLab says.
+	sameProject bool
+	// projectUncompared is why GitLab could not tell whether a changed project is the same one.
+	projectUncompared error
+	// approvalGateFailed: the last status change's approval gate failed, so the next status
+	// change records a new deployment, which goes through approval afresh.
+	approvalGateFailed bool
+}
+
+// deploymentPlan is what a planned change does to a deployment in GitLab.
+type deploymentPlan struct {
+	// replaced names the arguments whose change records a new deployment; none: in place.
+	replaced []string
+	// movesStatus: the status changes in place (or may: it is unknown until apply).
+	movesStatus bool
+	// refusals are what GitLab would refuse in this change.
+	refusals []refusal
+}
+
+// planDeployment decides what a planned change does and what GitLab would refuse in it. prior is
+// nil for a create, planned nil for a destroy. It reads nothing but its arguments.
+func planDeployment(prior, planned *deploymentResourceModel, facts deploymentPlanFacts) deploymentPlan {
+	var p deploymentPlan
+	switch {
+	case prior == nil:
+		p.refuse(missingStatus(facts))
+	case planned == nil:
+		p.refuse(destroyRefused(prior))
+	default:
+		p.replaced = replacedArguments(deploymentReplacingArguments, prior, planned)
+		statusChanges := !planned.Status.Equal(prior.Status)
+		if !planned.Project.Equal(prior.Project) && !facts.sameProject && facts.projectUncompared == nil {
+			p.replaced = append(p.replaced, "project")
+		}
+		if facts.approvalGateFailed && statusChanges && !planned.Status.IsUnknown() {
+			p.replaced = append(p.replaced, "status")
+		}
+		if len(p.replaced) > 0 {
+			// The old deployment is destroyed as its on_destroy says; the new one is a create,
+			// planned (and checked) on its own.
+			p.refuse(replacementDestroyRefused(prior, p.replaced))
+			return p
+		}
+		p.movesStatus = statusChanges
+		p.refuse(projectUncompared(prior, planned, facts))
+		if ci := ciDeploymentChanged(prior, planned); ci != nil {
+			p.refuse(ci)
+		} else {
+			p.refuse(transitionRefused(prior, planned))
+		}
+	}
+	return p
+}
+
+func (p *deploymentPlan) refuse(r *refusal) {
+	if r != nil {
+		p.refusals = append(p.refusals, *r)
+	}
+}
+
+// missingStatus: GitLab records a deployment only with a status.
+func missingStatus(facts deploymentPlanFacts) *refusal {
+	if !facts.statusUnset {
+		return nil
+	}
+	return &refusal{Attribute: "status", Summary: "Missing Deployment Status", Detail: "GitLab needs a status to " +
+		"record a deployment. Set \"status\" to " + enumText(gitlabapi.APIStatuses) + ". (Leaving it out is only " +
+		"for an imported deployment whose status GitLab's pipeline drives; changing its environment, ref, sha, " +
+		"tag or project records a new deployment, which needs a status.)"}
+}
+
+// destroyRefused: GitLab refuses to delete a running deployment, and to cancel a CI-created one
+// through the API. The currently-deployed rule needs the environment's other deployments, so only
+// apply finds it.
+func destroyRefused(prior *deploymentResourceModel) *refusal {
+	if prior.Status.ValueString() != gitlabapi.StatusRunning {
+		return nil
+	}
+	subject := deploymentSubject(prior.Project.ValueString(), prior.DeploymentID.ValueInt64())
+	var detail string
+	switch {
+	case prior.OnDestroy.ValueString() == onDestroyDelete:
+		detail = deleteRefusedDetail(subject, gitlabapi.ErrDeploymentRunning)
+	case prior.OnDestroy.ValueString() == onDestroyCancelAndDelete && !prior.Deployable.IsNull():
+		detail = fmt.Sprintf("%s is running and was created by GitLab CI: on_destroy = %q would cancel it first, "+
+			"but GitLab refuses to change CI-created deployments through the API. Cancel its job in the pipeline, "+
+			"or set on_destroy = %q (and apply) to leave it in GitLab.", capitalize(subject), onDestroyCancelAndDelete, onDestroyKeep)
+	default:
+		return nil
+	}
+	return &refusal{Summary: "Deployment Cannot Be Destroyed", Detail: detail}
+}
+
+// replacementDestroyRefused: a replacement destroys the old deployment as its on_destroy says,
+// which GitLab may refuse. Under on_destroy = "keep" nothing is sent to the old deployment, so
+// nothing about it is refused, CI-created or not.
+func replacementDestroyRefused(prior *deploymentResourceModel, replaced []string) *refusal {
+	r := destroyRefused(prior)
+	if r == nil {
+		return nil
+	}
+	return &refusal{Summary: "Deployment Cannot Be Replaced", Detail: fmt.Sprintf("Changing %s records a new "+
+		"deployment and destroys this one as its on_destroy says. %s", strings.Join(replaced, ", "), r.Detail)}
+}
+
+// projectUncompared: whether a changed project names the same one is unknown, so the change
+// cannot be planned for sure.
+func projectUncompared(prior, planned *deploymentResourceModel, facts deploymentPlanFacts) *refusal {
+	if facts.projectUncompared == nil {
+		return nil
+	}
+	x, y := prior.Project.ValueString(), planned.Project.ValueString()
+	return &refusal{Attribute: "project", Summary: "Unable to Compare Projects", Detail: fmt.Sprintf(
+		"\"project\" changed from %q to %q. The provider asks GitLab whether both name the same project (then the "+
+			"deployment stays) or not (then a new deployment is recorded), but GitLab did not say: %v\n\n"+
+			"Check the token's access, or change \"project\" back.", x, y, facts.projectUncompared)}
+}
+
+// ciDeploymentChanged: GitLab refuses every API update of a deployment a CI job created.
+func ciDeploymentChanged(prior, planned *deploymentResourceModel) *refusal {
+	if prior.Deployable.IsNull() || planned.Status.Equal(prior.Status) {
+		return nil
+	}
+	subject := deploymentSubject(prior.Project.ValueString(), prior.DeploymentID.ValueInt64())
+	return &refusal{Attribute: "status", Summary: "Deployment Created by GitLab CI Cannot Be Changed",
+		Detail: ciDeploymentDetail(subject, fmt.Sprintf("move it from %q to %s", prior.Status.ValueString(), planned.Status))}
+}
+
+// transitionRefused: GitLab's state machine refuses some status changes.
+func transitionRefused(prior, planned *deploymentResourceModel) *refusal {
+	if planned.Status.IsUnknown() || planned.Status.Equal(prior.Status) {
+		return nil
+	}
+	from, to := prior.Status.ValueString(), planned.Status.ValueString()
+	if _, ok := gitlabapi.TransitionAllowed(from, to); ok {
+		return nil
+	}
+	subject := deploymentSubject(prior.Project.ValueString(), prior.DeploymentID.ValueInt64())
+	return &refusal{Attribute: "status", Summary: "Status Change Refused by GitLab", Detail: transitionRefusedDetail(subject, from, to)}
+}

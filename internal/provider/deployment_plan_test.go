@@ -1,0 +1,225 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
+)
+
+// recordedDeployment is deployment 6 of acme/app as the state holds it: recorded through the API
+// with status, kept on destroy.
+func recordedDeployment(status string) *deploymentResourceModel {
+	return &deploymentResourceModel{
+		Project: types.StringValue("acme/app"), Environment: types.StringValue("staging"),
+		Ref: types.StringValue("main"), SHA: types.StringValue(shaMain), Tag: types.BoolValue(false),
+		Status: types.StringValue(status), OnDestroy: types.StringValue(onDestroyKeep),
+		DeploymentID: types.Int64Value(6), Deployable: types.ObjectNull(jobAttrTypes),
+	}
+}
+
+// madeByCI is m as a CI job made it.
+func madeByCI(m *deploymentResourceModel) *deploymentResourceModel {
+	m.Deployable = jobValue(&gitlabapi.Job{ID: 40, Name: "deploy-staging", Stage: "deploy", Status: m.Status.ValueString()})
+	return m
+}
+
+// with returns a copy of m changed by change.
+func with(m *deploymentResourceModel, change func(*deploymentResourceModel)) *deploymentResourceModel {
+	c := *m
+	change(&c)
+	return &c
+}
+
+// refusalSummaries lists the summaries of refusals, each with the attribute it names after a colon.
+func refusalSummaries(refusals []refusal) []string {
+	var out []string
+	for _, r := range refusals {
+		out = append(out, r.Summary+":"+r.Attribute)
+	}
+	return out
+}
+
+func TestPlanDeployment(t *testing.T) {
+	t.Parallel()
+	success := recordedDeployment("success")
+	running := recordedDeployment("running")
+	runningDelete := with(running, func(m *deploymentResourceModel) { m.OnDestroy = types.StringValue(onDestroyDelete) })
+	runningCI := madeByCI(recordedDeployment("running"))
+	sha := func(v string) func(*deploymentResourceModel) {
+		return func(m *deploymentResourceModel) { m.SHA = types.StringValue(v) }
+	}
+	status := func(v string) func(*deploymentResourceModel) {
+		return func(m *deploymentResourceModel) { m.Status = types.StringValue(v) }
+	}
+	project := func(v string) func(*deploymentResourceModel) {
+		return func(m *deploymentResourceModel) { m.Project = types.StringValue(v) }
+	}
+	tests := []struct {
+		name           string
+		prior, planned *deploymentResourceModel
+		facts          deploymentPlanFacts
+		replaced       []string
+		movesStatus    bool
+		refusals       []string // summary:attribute
+		detail         []string // in the first refusal's detail, in order
+	}{
+		{name: "create", planned: success},
+		{
+			name: "create without status", planned: with(success, status("")), facts: deploymentPlanFacts{statusUnset: true},
+			refusals: []string{"Missing Deployment Status:status"}, detail: []string{`Set "status" to "running"`},
+		},
+		{name: "destroy kept", prior: running},
+		{name: "destroy deleted, finished", prior: with(success, func(m *deploymentResourceModel) { m.OnDestroy = types.StringValue(onDestroyDelete) })},
+		{
+			name: "destroy deleted, running", prior: runningDelete,
+			refusals: []string{"Deployment Cannot Be Destroyed:"}, detail: []string{"because it is running", "cancel_and_delete"},
+		},
+		{name: "destroy canceled and deleted, running", prior: with(running, func(m *deploymentResourceModel) { m.OnDestroy = types.StringValue(onDestroyCancelAndDelete) })},
+		{
+			name: "destroy canceled and deleted, running, made by CI", prior: with(runningCI, func(m *deploymentResourceModel) { m.OnDestroy = types.StringValue(onDestroyCancelAndDelete) }),
+			refusals: []string{"Deployment Cannot Be Destroyed:"}, detail: []string{"created by GitLab CI", `on_destroy = "keep"`},
+		},
+		{name: "status moves", prior: running, planned: with(running, status("success")), movesStatus: true},
+		{
+			name: "status unknown until apply", prior: running,
+			planned:     with(running, func(m *deploymentResourceModel) { m.Status = types.StringUnknown() }),
+			movesStatus: true,
+		},
+		{
+			name: "status back to running", prior: success, planned: with(success, status("running")), movesStatus: true,
+			refusals: []string{"Status Change Refused by GitLab:status"}, detail: []string{`from "success" to "running"`, `Set "status" to "success"`},
+		},
+		{
+			name: "status of a CI deployment", prior: runningCI, planned: with(runningCI, status("success")), movesStatus: true,
+			refusals: []string{"Deployment Created by GitLab CI Cannot Be Changed:status"}, detail: []string{`move it from "running" to "success"`},
+		},
+		{
+			name: "status of a CI deployment, unknown until apply", prior: runningCI, movesStatus: true,
+			planned:  with(runningCI, func(m *deploymentResourceModel) { m.Status = types.StringUnknown() }),
+			refusals: []string{"Deployment Created by GitLab CI Cannot Be Changed:status"},
+		},
+		{name: "only on_destroy", prior: running, planned: runningDelete},
+		{name: "sha spelled shorter", prior: success, planned: with(success, sha(shaMain[:10]))},
+		{name: "sha of another commit", prior: success, planned: with(success, sha(shaOld)), replaced: []string{"sha"}},
+		{name: "sha unknown until apply", prior: success, planned: with(success, func(m *deploymentResourceModel) { m.SHA = types.StringUnknown() }), replaced: []string{"sha"}},
+		{
+			name: "environment, ref and sha", prior: success, replaced: []string{"environment", "ref", "sha"},
+			planned: with(success, func(m *deploymentResourceModel) {
+				m.Environment, m.Ref, m.SHA = types.StringValue("qa"), types.StringValue("release/1.x"), types.StringValue(shaRelease)
+			}),
+		},
+		{name: "tag set", prior: success, planned: with(success, func(m *deploymentResourceModel) { m.Tag = types.BoolValue(true) }), replaced: []string{"tag"}},
+		{
+			name: "tag set after an import that could not learn it", prior: with(success, func(m *deploymentResourceModel) { m.Tag = types.BoolNull() }),
+			planned: with(success, func(m *deploymentResourceModel) { m.Tag = types.BoolValue(true) }),
+		},
+		{
+			name: "replaced, and the status back to running", prior: success, replaced: []string{"sha"},
+			planned: with(success, func(m *deploymentResourceModel) {
+				m.SHA, m.Status = types.StringValue(shaOld), types.StringValue("running")
+			}),
+		},
+		{
+			name: "CI deployment replaced, kept", prior: runningCI, replaced: []string{"sha"},
+			planned: with(runningCI, func(m *deploymentResourceModel) {
+				m.SHA, m.Status = types.StringValue(shaOld), types.StringValue("success")
+			}),
+		},
+		{
+			name: "CI deployment replaced, deleted", prior: madeByCI(recordedDeployment("failed")), replaced: []string{"ref"},
+			planned: with(madeByCI(recordedDeployment("failed")), func(m *deploymentResourceModel) {
+				m.Ref, m.OnDestroy = types.StringValue("release/1.x"), types.StringValue(onDestroyDelete)
+			}),
+		},
+		{
+			name: "replaced, running, deleted", prior: runningDelete, planned: with(runningDelete, sha(shaOld)), replaced: []string{"sha"},
+			refusals: []string{"Deployment Cannot Be Replaced:"}, detail: []string{"Changing sha records a new deployment", "because it is running"},
+		},
+		{
+			name: "CI deployment replaced, running, canceled and deleted", replaced: []string{"sha"},
+			prior: with(runningCI, func(m *deploymentResourceModel) { m.OnDestroy = types.StringValue(onDestroyCancelAndDelete) }),
+			planned: with(runningCI, func(m *deploymentResourceModel) {
+				m.SHA, m.OnDestroy = types.StringValue(shaOld), types.StringValue(onDestroyCancelAndDelete)
+			}),
+			refusals: []string{"Deployment Cannot Be Replaced:"}, detail: []string{"created by GitLab CI"},
+		},
+		{name: "project spelled otherwise", prior: success, planned: with(success, project("1")), facts: deploymentPlanFacts{sameProject: true}},
+		{name: "another project", prior: success, planned: with(success, project("acme/tools")), replaced: []string{"project"}},
+		{
+			name: "project not compared", prior: success, planned: with(success, project("1")),
+			facts:    deploymentPlanFacts{projectUncompared: errors.New("403 Forbidden")},
+			refusals: []string{"Unable to Compare Projects:project"}, detail: []string{`from "acme/app" to "1"`, "403 Forbidden"},
+		},
+		{
+			name: "status after a failed approval gate", prior: success, planned: with(success, status("running")),
+			facts: deploymentPlanFacts{approvalGateFailed: true}, replaced: []string{"status"},
+		},
+		{name: "nothing after a failed approval gate", prior: success, planned: success, facts: deploymentPlanFacts{approvalGateFailed: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := planDeployment(tt.prior, tt.planned, tt.facts)
+			if !slices.Equal(p.replaced, tt.replaced) {
+				t.Errorf("replaced %q, want %q", p.replaced, tt.replaced)
+			}
+			if p.movesStatus != tt.movesStatus {
+				t.Errorf("movesStatus %t, want %t", p.movesStatus, tt.movesStatus)
+			}
+			if got := refusalSummaries(p.refusals); !slices.Equal(got, tt.refusals) {
+				t.Fatalf("refusals %q, want %q", got, tt.refusals)
+			}
+			if len(tt.detail) > 0 && !errorMatching(tt.detail...).MatchString(p.refusals[0].Detail) {
+				t.Errorf("detail %q does not hold %q", p.refusals[0].Detail, tt.detail)
+			}
+		})
+	}
+}
+
+// Every argument of deploymentReplacingArguments replaces through the schema's plan modifiers
+// too, with the same rule.
+func TestDeploymentReplacingArguments_inSchema(t *testing.T) {
+	t.Parallel()
+	var resp resource.SchemaResponse
+	NewDeploymentResource().Schema(context.Background(), resource.SchemaRequest{}, &resp)
+	for _, a := range deploymentReplacingArguments {
+		if !hasReplacingModifier(resp.Schema.Attributes[a.name], a.name) {
+			t.Errorf("the schema of %s has no plan modifier from deploymentReplacingArguments", a.name)
+		}
+	}
+}
+
+// hasReplacingModifier reports whether attribute a has the replacing-argument plan modifier named name.
+func hasReplacingModifier(a schema.Attribute, name string) bool {
+	var modifiers []any
+	switch a := a.(type) {
+	case schema.StringAttribute:
+		for _, m := range a.PlanModifiers {
+			modifiers = append(modifiers, m)
+		}
+	case schema.BoolAttribute:
+		for _, m := range a.PlanModifiers {
+			modifiers = append(modifiers, m)
+		}
+	case schema.Int64Attribute:
+		for _, m := range a.PlanModifiers {
+			modifiers = append(modifiers, m)
+		}
+	}
+	for _, m := range modifiers {
+		switch m := m.(type) {
+		case replacingArgument[deploymentResourceModel]:
+			return m.name == name
+		case replacingArgument[deploymentApprovalResourceModel]:
+			return m.name == name
+		}
+	}
+	return false
+}
