@@ -27,7 +27,9 @@ var deploymentReplacingArguments = []replacingArgument[deploymentResourceModel]{
 		name: "sha", effect: "to another commit records a new deployment; another spelling of the same commit does not",
 		value: func(m *deploymentResourceModel) attr.Value { return m.SHA },
 		replaces: func(prior, planned attr.Value) bool {
-			return planned.IsUnknown() || !sameCommit(prior.(types.String).ValueString(), planned.(types.String).ValueString())
+			before, _ := prior.(types.String)
+			after, _ := planned.(types.String)
+			return after.IsUnknown() || !sameCommit(before.ValueString(), after.ValueString())
 		},
 	},
 	{
