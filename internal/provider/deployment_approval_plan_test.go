@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"slices"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -102,18 +101,10 @@ func TestPlanDeploymentApproval(t *testing.T) {
 			t.Parallel()
 			p := planDeploymentApproval(tt.prior, tt.planned)
 			p.checkDecisionChange(tt.prior, tt.deployment, tt.user)
-			if !slices.Equal(p.replaced, tt.replaced) {
-				t.Errorf("replaced %q, want %q", p.replaced, tt.replaced)
-			}
 			if p.changesDecision != tt.changesDecision {
 				t.Errorf("changesDecision %t, want %t", p.changesDecision, tt.changesDecision)
 			}
-			if got := refusalSummaries(p.refusals); !slices.Equal(got, tt.refusals) {
-				t.Fatalf("refusals %q, want %q", got, tt.refusals)
-			}
-			if len(tt.detail) > 0 && !errorMatching(tt.detail...).MatchString(p.refusals[0].Detail) {
-				t.Errorf("detail %q does not hold %q", p.refusals[0].Detail, tt.detail)
-			}
+			checkPlanned(t, p.replaced, p.refusals, tt.replaced, tt.refusals, tt.detail)
 		})
 	}
 }

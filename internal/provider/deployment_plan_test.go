@@ -37,13 +37,23 @@ func with(m *deploymentResourceModel, change func(*deploymentResourceModel)) *de
 	return &c
 }
 
-// refusalSummaries lists the summaries of refusals, each with the attribute it names after a colon.
-func refusalSummaries(refusals []refusal) []string {
-	var out []string
-	for _, r := range refusals {
-		out = append(out, r.Summary+":"+r.Attribute)
+// checkPlanned fails t unless a plan function replaced wantReplaced and found wantRefusals (each
+// "summary:attribute"), the first with a detail holding wantDetail in order.
+func checkPlanned(t *testing.T, replaced []string, refusals []refusal, wantReplaced, wantRefusals, wantDetail []string) {
+	t.Helper()
+	if !slices.Equal(replaced, wantReplaced) {
+		t.Errorf("replaced %q, want %q", replaced, wantReplaced)
 	}
-	return out
+	var got []string
+	for _, r := range refusals {
+		got = append(got, r.Summary+":"+r.Attribute)
+	}
+	if !slices.Equal(got, wantRefusals) {
+		t.Fatalf("refusals %q, want %q", got, wantRefusals)
+	}
+	if len(wantDetail) > 0 && !errorMatching(wantDetail...).MatchString(refusals[0].Detail) {
+		t.Errorf("detail %q does not hold %q", refusals[0].Detail, wantDetail)
+	}
 }
 
 func TestPlanDeployment(t *testing.T) {
@@ -167,18 +177,10 @@ func TestPlanDeployment(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			p := planDeployment(tt.prior, tt.planned, tt.facts)
-			if !slices.Equal(p.replaced, tt.replaced) {
-				t.Errorf("replaced %q, want %q", p.replaced, tt.replaced)
-			}
 			if p.movesStatus != tt.movesStatus {
 				t.Errorf("movesStatus %t, want %t", p.movesStatus, tt.movesStatus)
 			}
-			if got := refusalSummaries(p.refusals); !slices.Equal(got, tt.refusals) {
-				t.Fatalf("refusals %q, want %q", got, tt.refusals)
-			}
-			if len(tt.detail) > 0 && !errorMatching(tt.detail...).MatchString(p.refusals[0].Detail) {
-				t.Errorf("detail %q does not hold %q", p.refusals[0].Detail, tt.detail)
-			}
+			checkPlanned(t, p.replaced, p.refusals, tt.replaced, tt.refusals, tt.detail)
 		})
 	}
 }
