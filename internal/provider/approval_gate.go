@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -28,6 +29,12 @@ const approvalGateFailedKey = "approval_gate_failed"
 type approvalGate struct {
 	client   *gitlabapi.Client
 	interval time.Duration
+	// forAction words the gate's diagnostics for an action, which keeps nothing in the state,
+	// rather than for a resource.
+	forAction bool
+	// progress, when set, is told what the gate waits for, in words for the user; the gate logs
+	// it at INFO level either way.
+	progress func(string)
 }
 
 // errApprovalRejected and errApprovalTimedOut tell why a gate did not open.
@@ -73,9 +80,11 @@ func (g approvalGate) wait(ctx context.Context, project string, d *gitlabapi.Dep
 		}
 		if d.PendingApprovalCount == 0 {
 			if logged >= 0 {
+				waited := time.Since(start).Round(time.Second)
 				tflog.Info(ctx, "deployment approved; continuing", map[string]any{
-					"deployment_id": d.ID, "waited": time.Since(start).Round(time.Second).String(),
+					"deployment_id": d.ID, "waited": waited.String(),
 				})
+				g.report(fmt.Sprintf("%s is approved after %s; continuing.", capitalize(deploymentSubject(project, d.ID)), waited))
 			}
 			return d, nil
 		}
@@ -88,6 +97,7 @@ func (g approvalGate) wait(ctx context.Context, project string, d *gitlabapi.Dep
 				fields["time_left"] = deadline.Sub(now).Round(time.Second).String()
 			}
 			tflog.Info(ctx, "waiting for deployment approvals", fields)
+			g.report(waitingMessage(project, d, deadline, hasDeadline, now))
 			logged, lastLog = d.PendingApprovalCount, now
 		}
 		timer := time.NewTimer(g.interval)
@@ -108,7 +118,27 @@ func (g approvalGate) wait(ctx context.Context, project string, d *gitlabapi.Dep
 	}
 }
 
-// hold runs the gate for a deployment resource until ctx's deadline. When an approver rejects
+func (g approvalGate) report(msg string) {
+	if g.progress != nil {
+		g.progress(msg)
+	}
+}
+
+// waitingMessage says what a deployment still waits for, who approved it so far and how long
+// the gate waits yet.
+func waitingMessage(project string, d *gitlabapi.Deployment, deadline time.Time, hasDeadline bool, now time.Time) string {
+	msg := fmt.Sprintf("Waiting for approvals: %s to environment %q still needs %d approval(s)",
+		deploymentSubject(project, d.ID), d.Environment.Name, d.PendingApprovalCount)
+	if names := approvedBy(d); len(names) > 0 {
+		msg += " (approved so far by " + strings.Join(names, ", ") + ")"
+	}
+	if hasDeadline {
+		msg += fmt.Sprintf("; giving up in %s", deadline.Sub(now).Round(time.Second))
+	}
+	return msg + "."
+}
+
+// hold runs the gate for a deployment until ctx's deadline. When an approver rejects
 // the deployment it is marked failed, when time runs out canceled, so that GitLab's environment
 // history shows it did not go ahead. It returns the deployment as GitLab has it at the end,
 // also on failure, for the caller to keep in state.
@@ -128,9 +158,13 @@ func (g approvalGate) hold(ctx context.Context, project string, d *gitlabapi.Dep
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
 	defer cancel()
 
+	owner, limit := "resource", "timeout"
+	if g.forAction {
+		owner, limit = "action", "\"invoke\" timeout"
+	}
 	mark, summary := gitlabapi.StatusCanceled, "Deployment Approval Timed Out"
-	detail := fmt.Sprintf("%s still waits for %d approval(s) after %s, the limit set by the resource's "+
-		"\"timeouts\" block.", capitalize(subject), ge.Pending, ge.Waited.Round(time.Second))
+	detail := fmt.Sprintf("%s still waits for %d approval(s) after %s, the limit set by the %s's "+
+		"\"timeouts\" block.", capitalize(subject), ge.Pending, ge.Waited.Round(time.Second), owner)
 	if ge.Rejection != nil {
 		mark, summary = gitlabapi.StatusFailed, "Deployment Rejected"
 		detail = fmt.Sprintf("%s was rejected by %s", capitalize(subject), approverName(ge.Rejection))
@@ -159,9 +193,13 @@ func (g approvalGate) hold(ctx context.Context, project string, d *gitlabapi.Dep
 		d = marked
 		detail += fmt.Sprintf(" It has been marked %s.", mark)
 	}
-	detail += "\n\nThe state keeps the deployment as GitLab has it; the next apply records a new deployment."
+	if g.forAction {
+		detail += "\n\nInvoking the action again records a new deployment."
+	} else {
+		detail += "\n\nThe state keeps the deployment as GitLab has it; the next apply records a new deployment."
+	}
 	if ge.Rejection == nil {
-		detail += " To wait longer, raise the timeout in the resource's \"timeouts\" block."
+		detail += fmt.Sprintf(" To wait longer, raise the %s in the %s's \"timeouts\" block.", limit, owner)
 	}
 	diags.AddError(summary, detail)
 	return d, diags

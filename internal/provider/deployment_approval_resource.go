@@ -176,20 +176,18 @@ func (r *deploymentApprovalResource) Create(ctx context.Context, req resource.Cr
 	project, id := plan.Project.ValueString(), plan.DeploymentID.ValueInt64()
 	dec, err := r.client.Decide(ctx, project, id, plan.options(), 0)
 	if err != nil {
-		addDecisionError(&resp.Diagnostics, "Unable to Record Deployment Decision", project, id, &plan, err)
+		addDecisionError(&resp.Diagnostics, "Unable to Record Deployment Decision", project, id,
+			plan.RepresentedAs.ValueString(), resourceDecisionWaysOut, err)
 		return
 	}
-	if got := dec.Approval; got.Status == plan.Status.ValueString() && derefString(got.Comment) != plan.Comment.ValueString() {
+	if got := dec.Approval; keptComment(&got, plan.Status.ValueString(), plan.Comment.ValueStringPointer()) {
 		// GitLab answered with a decision this user made earlier with the same status: it keeps
 		// that decision's comment. Nothing changed in GitLab, so nothing goes into the state.
 		resp.Diagnostics.AddAttributeError(path.Root("comment"), "Decision Already Recorded With Another Comment",
-			fmt.Sprintf("%s already %s %s on %s with comment %s, and GitLab keeps the first comment of a decision "+
-				"whose status does not change, so comment %s cannot be recorded.\n\nTo manage the recorded decision, "+
-				"set \"comment\" to %s, or import it (terraform import <address> %s:%d:%d). To record a new comment, "+
-				"change the decision's status and back.",
-				got.User.Username, got.Status, deploymentSubject(project, id), got.CreatedAt.UTC().Format(time.RFC3339),
-				commentText(got.Comment), commentText(plan.Comment.ValueStringPointer()), commentText(got.Comment),
-				project, id, got.User.ID))
+			keptCommentDetail(project, id, &got, plan.Comment.ValueStringPointer())+fmt.Sprintf("\n\nTo manage the "+
+				"recorded decision, set \"comment\" to %s, or import it (terraform import <address> %s:%d:%d). To "+
+				"record a new comment, change the decision's status and back.",
+				commentText(got.Comment), project, id, got.User.ID))
 		return
 	}
 	plan.ID = types.StringValue(approvalResourceID(project, id, dec.Approval.User.ID, plan.ruleForID(dec.Rule)))
@@ -257,7 +255,8 @@ func (r *deploymentApprovalResource) Update(ctx context.Context, req resource.Up
 	dec, err := r.client.Decide(ctx, project, id, plan.options(), state.UserID.ValueInt64())
 	if err != nil {
 		// The state keeps the decision as it was: GitLab refused or recorded nothing.
-		addDecisionError(&resp.Diagnostics, "Unable to Change Deployment Decision", project, id, &plan, err)
+		addDecisionError(&resp.Diagnostics, "Unable to Change Deployment Decision", project, id,
+			plan.RepresentedAs.ValueString(), resourceDecisionWaysOut, err)
 		return
 	}
 	if dec.Approval.User.ID != state.UserID.ValueInt64() {
@@ -407,8 +406,22 @@ func parseApprovalImportID(id string) (project string, deploymentID, userID, rul
 	return project, ids[0], ids[1], ids[2], nil
 }
 
+// decisionWaysOut are the endings of a refusal's explanation that depend on what asked for the
+// decision: the approval resource or the approve action.
+type decisionWaysOut struct {
+	// noDecisionNeeded ends the advice when the environment accepts no decision at all.
+	noDecisionNeeded string
+	// notWaiting is the advice once the deployment no longer waits for approvals.
+	notWaiting string
+}
+
+var resourceDecisionWaysOut = decisionWaysOut{
+	noDecisionNeeded: "or remove this resource.",
+	notWaiting:       "Remove this resource, or, if it already holds a decision, set \"status\" back to what it holds.",
+}
+
 // addDecisionError explains a decision GitLab refused or failed, naming the fix.
-func addDecisionError(diags *diag.Diagnostics, summary, project string, id int64, plan *deploymentApprovalResourceModel, err error) {
+func addDecisionError(diags *diag.Diagnostics, summary, project string, id int64, representedAs string, ways decisionWaysOut, err error) {
 	subject := deploymentSubject(project, id)
 	attribute := func(attr, advice string) {
 		addGitLabAttributeError(diags, path.Root(attr), summary, subject, err, advice)
@@ -417,15 +430,14 @@ func addDecisionError(diags *diag.Diagnostics, summary, project string, id int64
 	case errors.Is(err, gitlabapi.ErrNotProtected):
 		attribute("deployment_id", "The deployment's environment is not protected, so its deployments need no "+
 			"approval and GitLab accepts no decision on them. Protect the environment with approval rules (project "+
-			"Settings > CI/CD > Protected environments, or the protected environments API), or remove this resource.")
+			"Settings > CI/CD > Protected environments, or the protected environments API), "+ways.noDecisionNeeded)
 	case errors.Is(err, gitlabapi.ErrApprovalsNotSetUp):
 		attribute("deployment_id", "The deployment's environment is protected but has no approval rules. Add "+
-			"approval rules to its protected environment (project Settings > CI/CD > Protected environments), or "+
-			"remove this resource.")
+			"approval rules to its protected environment (project Settings > CI/CD > Protected environments), "+
+			ways.noDecisionNeeded)
 	case errors.Is(err, gitlabapi.ErrNotWaitingForApproval):
 		attribute("status", "The deployment no longer waits for approvals: every approval rule of its environment "+
-			"is satisfied, and GitLab refuses every further decision, by anyone. Remove this resource, or, if it "+
-			"already holds a decision, set \"status\" back to what it holds.")
+			"is satisfied, and GitLab refuses every further decision, by anyone. "+ways.notWaiting)
 	case errors.Is(err, gitlabapi.ErrSelfApproval):
 		attribute("status", "The provider's user created this deployment, and GitLab does not let a deployment's "+
 			"creator approve it. Approve it with another user's token, or allow it in the project: enable \"Allow "+
@@ -439,7 +451,7 @@ func addDecisionError(diags *diag.Diagnostics, summary, project string, id int64
 		attribute("represented_as", fmt.Sprintf("No approval rule that the provider's user matches has a name "+
 			"containing represented_as %q. GitLab matches it case-sensitively against the rule's user name, group "+
 			"name, or role (\"Maintainers\", \"Developers + Maintainers\"). Correct \"represented_as\", or leave it out "+
-			"to decide under the user's first matching rule.", plan.RepresentedAs.ValueString()))
+			"to decide under the user's first matching rule.", representedAs))
 	case errors.Is(err, gitlabapi.ErrCommentTooLong):
 		attribute("comment", fmt.Sprintf("Shorten \"comment\" to at most %d characters.", maxCommentLength))
 	case errors.Is(err, gitlabapi.ErrForbidden):
@@ -452,6 +464,20 @@ func addDecisionError(diags *diag.Diagnostics, summary, project string, id int64
 	default:
 		addGitLabError(diags, summary, subject, err)
 	}
+}
+
+// keptComment reports whether GitLab answered a decision with one the same user recorded earlier
+// with the same status: GitLab then keeps that decision's comment, and nothing changes.
+func keptComment(got *gitlabapi.Approval, status string, comment *string) bool {
+	return got.Status == status && derefString(got.Comment) != derefString(comment)
+}
+
+// keptCommentDetail says that GitLab kept an earlier decision's comment instead of comment.
+func keptCommentDetail(project string, id int64, got *gitlabapi.Approval, comment *string) string {
+	return fmt.Sprintf("%s already %s %s on %s with comment %s, and GitLab keeps the first comment of a decision "+
+		"whose status does not change, so comment %s cannot be recorded.",
+		got.User.Username, got.Status, deploymentSubject(project, id), got.CreatedAt.UTC().Format(time.RFC3339),
+		commentText(got.Comment), commentText(comment))
 }
 
 func commentText(c *string) string {

@@ -13,12 +13,44 @@ import (
 )
 
 // recordDeployment asks GitLab to record a deployment and returns it, or returns nil with the
-// reason in diags. It is the one way this provider records a deployment (the resource's Create
-// and the record action), so that both tell the user the same when GitLab answers with a
-// deployment it already had (a warning naming it, its creator and CI job), and both refuse a
-// deployment that another create of this provider process got already (DESIGN.md §B1). The
-// errors name the attributes environment, ref and sha.
+// reason in diags. It is the one way the deployment resource records a deployment, so that it
+// tells the user when GitLab answers with a deployment it already had (a warning naming it, its
+// creator and CI job), and refuses a deployment that another create of this provider process got
+// already (DESIGN.md §B1). The record action shares its request and its wording through
+// createDeployment and existingDeploymentDetail. The errors name the attributes environment, ref
+// and sha.
 func recordDeployment(ctx context.Context, client *gitlabapi.Client, project string, opts gitlabapi.CreateDeploymentOptions, diags *diag.Diagnostics) *gitlabapi.Deployment {
+	d, outcome := createDeployment(ctx, client, project, opts, diags)
+	if d == nil {
+		return nil
+	}
+	switch outcome {
+	case gitlabapi.ReturnedClaimed:
+		diags.AddError(claimedSummary, fmt.Sprintf(
+			"GitLab answered this create with deployment %d of project %q, which another resource of this apply "+
+				"recorded or changed a moment before: both record ref %q at sha %s with status %q to environment %q, "+
+				"and GitLab records such a deployment only once, answering a repeat with the environment's current "+
+				"deployment (%s). %s\n\nGive this resource a different \"status\" or \"sha\", or keep only one "+
+				"resource for this deployment.",
+			d.ID, project, opts.Ref, opts.SHA, opts.Status, opts.Environment, deploymentOrigin(d), claimedHarm))
+		return nil
+	case gitlabapi.ReturnedExisting:
+		detail := existingDeploymentDetail(project, d) + fmt.Sprintf("\n\n"+
+			"Terraform now refers to deployment %d. If another configuration or a pipeline tracks it too, they "+
+			"share its status. To record a deployment of its own, give it a different \"sha\" or \"status\".", d.ID)
+		if d.CreatedByCI() {
+			detail += " A CI job made this deployment, so GitLab refuses to change its status through the API: " +
+				"leave \"status\" as it is, or drive the deployment from its pipeline."
+		}
+		diags.AddWarning("GitLab Returned an Existing Deployment", detail)
+	}
+	return d
+}
+
+// createDeployment sends the create of the deployment resource and the record action, and says
+// what GitLab answered with; it returns nil with the reason in diags when GitLab refused or
+// failed. A lost answer is settled by gitlabapi, never with a second deployment.
+func createDeployment(ctx context.Context, client *gitlabapi.Client, project string, opts gitlabapi.CreateDeploymentOptions, diags *diag.Diagnostics) (*gitlabapi.Deployment, gitlabapi.CreateOutcome) {
 	subject := fmt.Sprintf("a deployment of %q to environment %q in project %q", opts.Ref, opts.Environment, project)
 	d, outcome, err := client.CreateDeployment(ctx, project, opts)
 	switch {
@@ -39,32 +71,18 @@ func recordDeployment(ctx context.Context, client *gitlabapi.Client, project str
 		addGitLabError(diags, "Unable to Create Deployment", subject, err)
 	}
 	if err != nil {
-		return nil
+		return nil, outcome
 	}
-	switch outcome {
-	case gitlabapi.ReturnedClaimed:
-		diags.AddError(claimedSummary, fmt.Sprintf(
-			"GitLab answered this create with deployment %d of project %q, which another resource of this apply "+
-				"recorded or changed a moment before: both record ref %q at sha %s with status %q to environment %q, "+
-				"and GitLab records such a deployment only once, answering a repeat with the environment's current "+
-				"deployment (%s). %s\n\nGive this resource a different \"status\" or \"sha\", or keep only one "+
-				"resource for this deployment.",
-			d.ID, project, opts.Ref, opts.SHA, opts.Status, opts.Environment, deploymentOrigin(d), claimedHarm))
-		return nil
-	case gitlabapi.ReturnedExisting:
-		detail := fmt.Sprintf("GitLab recorded no new deployment: it answered with deployment %d (#%d of project %q), "+
-			"the one currently deployed to environment %q with the same ref, sha and status, %s. GitLab answers a "+
-			"create that repeats the environment's current deployment with that deployment.\n\n"+
-			"Terraform now refers to deployment %d. If another configuration or a pipeline tracks it too, they "+
-			"share its status. To record a deployment of its own, give it a different \"sha\" or \"status\".",
-			d.ID, d.IID, project, d.Environment.Name, deploymentOrigin(d), d.ID)
-		if d.CreatedByCI() {
-			detail += " A CI job made this deployment, so GitLab refuses to change its status through the API: " +
-				"leave \"status\" as it is, or drive the deployment from its pipeline."
-		}
-		diags.AddWarning("GitLab Returned an Existing Deployment", detail)
-	}
-	return d
+	return d, outcome
+}
+
+// existingDeploymentDetail says that GitLab recorded nothing and answered a create with d, the
+// deployment it already had.
+func existingDeploymentDetail(project string, d *gitlabapi.Deployment) string {
+	return fmt.Sprintf("GitLab recorded no new deployment: it answered with deployment %d (#%d of project %q), "+
+		"the one currently deployed to environment %q with the same ref, sha and status, %s. GitLab answers a "+
+		"create that repeats the environment's current deployment with that deployment.",
+		d.ID, d.IID, project, d.Environment.Name, deploymentOrigin(d))
 }
 
 const (

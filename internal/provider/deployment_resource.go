@@ -53,6 +53,19 @@ var environmentNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_${}. -]([a-zA-Z0-9_
 
 var shaPattern = regexp.MustCompile(`^[0-9a-fA-F]{7,64}$`)
 
+// environmentValidators check an environment name against GitLab's rules.
+func environmentValidators() []validator.String {
+	return []validator.String{
+		stringvalidator.LengthBetween(1, 255),
+		stringvalidator.RegexMatches(environmentNamePattern, "must contain only letters, digits, "+
+			"'-', '_', '/', '$', '{', '}', '.' and spaces, and must not start or end with '/'"),
+	}
+}
+
+func shaValidators() []validator.String {
+	return []validator.String{stringvalidator.RegexMatches(shaPattern, "must be a commit SHA of 7 to 64 hexadecimal characters")}
+}
+
 type deploymentResource struct {
 	client   *gitlabapi.Client
 	gate     approvalGate
@@ -114,12 +127,8 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 			"environment": schema.StringAttribute{
 				MarkdownDescription: "Name of the environment; GitLab creates it on first use. Changing it records a new deployment.",
 				Required:            true,
-				Validators: []validator.String{
-					stringvalidator.LengthBetween(1, 255),
-					stringvalidator.RegexMatches(environmentNamePattern, "must contain only letters, digits, "+
-						"'-', '_', '/', '$', '{', '}', '.' and spaces, and must not start or end with '/'"),
-				},
-				PlanModifiers: []planmodifier.String{replacing(deploymentReplacingArguments, "environment")},
+				Validators:          environmentValidators(),
+				PlanModifiers:       []planmodifier.String{replacing(deploymentReplacingArguments, "environment")},
 			},
 			"ref": schema.StringAttribute{
 				MarkdownDescription: "Branch or tag deployed. Changing it records a new deployment.",
@@ -131,7 +140,7 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 				MarkdownDescription: "Commit SHA deployed (7 to 64 hexadecimal characters). Changing it to another " +
 					"commit records a new deployment; another spelling of the same commit (full versus abbreviated) does not.",
 				Required:      true,
-				Validators:    []validator.String{stringvalidator.RegexMatches(shaPattern, "must be a commit SHA of 7 to 64 hexadecimal characters")},
+				Validators:    shaValidators(),
 				PlanModifiers: []planmodifier.String{replacing(deploymentReplacingArguments, "sha")},
 			},
 			"tag": schema.BoolAttribute{

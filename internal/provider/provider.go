@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -42,6 +43,7 @@ const (
 var (
 	_ provider.Provider                  = (*gitlabDeployProvider)(nil)
 	_ provider.ProviderWithListResources = (*gitlabDeployProvider)(nil)
+	_ provider.ProviderWithActions       = (*gitlabDeployProvider)(nil)
 )
 
 type gitlabDeployProvider struct {
@@ -186,6 +188,7 @@ func (p *gitlabDeployProvider) Configure(ctx context.Context, req provider.Confi
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ListResourceData = data
+	resp.ActionData = data
 }
 
 func (p *gitlabDeployProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -207,6 +210,14 @@ func (p *gitlabDeployProvider) DataSources(_ context.Context) []func() datasourc
 		NewDeploymentDataSource,
 		NewDeploymentsDataSource,
 		NewDeploymentMergeRequestsDataSource,
+	}
+}
+
+// Actions need Terraform 1.14 or later; older CLIs and OpenTofu never ask for them.
+func (p *gitlabDeployProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewApproveDeploymentAction,
+		NewRecordDeploymentAction,
 	}
 }
 
@@ -358,7 +369,7 @@ func (baseURLValidator) ValidateString(_ context.Context, req validator.StringRe
 	}
 }
 
-// configuredData is the providerData of a resource's or data source's Configure request; nil
+// configuredData is the providerData of a resource's, data source's or action's Configure request; nil
 // until the provider is configured.
 func configuredData(data any, diags *diag.Diagnostics) *providerData {
 	if data == nil {
