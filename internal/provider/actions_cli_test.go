@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hashicorp/go-version"
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -100,31 +99,11 @@ func TestAccRecordDeploymentAction_actionTriggerRecordsOnePerChange(t *testing.T
 	})
 }
 
-// newActionsCLI is the Terraform CLI harness for a test of actions; it skips the test, saying
-// why, when the CLI under test has no actions.
-func newActionsCLI(t *testing.T) *terraformCLI {
-	t.Helper()
-	cli := newTerraformCLI(t, 0, 0)
-	var v struct {
-		Version string `json:"terraform_version"`
-	}
-	if err := json.Unmarshal([]byte(cli.mustRun(nil, []string{"version", "-json"}).stdout), &v); err != nil {
-		t.Fatalf("reading the CLI's version: %v", err)
-	}
-	parsed, err := version.NewVersion(v.Version)
-	if err != nil {
-		t.Fatalf("the CLI's version %q: %v", v.Version, err)
-	}
-	if reason := (cliFeatureCheck{feature: cliFeatureActions, openTofu: cliIsOpenTofu()}).skipReason(parsed); reason != "" {
-		t.Skip(reason)
-	}
-	return cli
-}
-
 // terraform apply -invoke runs one action, shows its progress, and changes no state.
 func TestAccActions_invokeFromTheCLI(t *testing.T) {
 	t.Parallel()
-	cli := newActionsCLI(t)
+	cli := newTerraformCLI(t, 0, 0)
+	cli.skipUnlessSupports(cliFeatureActions)
 	fake := startFake(t, approvalSeed)
 	d := recordAsDora(t, fake, "production")
 	cli.writeConfig(fmt.Sprintf(`

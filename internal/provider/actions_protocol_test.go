@@ -343,6 +343,7 @@ func TestRecordDeploymentAction_recordsOneDeploymentPerInvocation(t *testing.T) 
 	}
 
 	// A repeat right away records nothing, and says so.
+	c.requests() // forget the check's own listing
 	progress, diags = c.invoke(recordActionType, recordArgs("web", nil))
 	expectDiagnostic(t, diags, tfprotov6.DiagnosticSeverityWarning, "Deployment Already Recorded",
 		"GitLab recorded no new deployment: it answered with deployment 6", "created by dev",
