@@ -79,10 +79,7 @@ func (a *approveDeploymentAction) Schema(_ context.Context, _ action.SchemaReque
 				Validators: []validator.String{stringvalidator.UTF8LengthBetween(1, maxCommentLength)},
 			},
 			"represented_as": schema.StringAttribute{
-				MarkdownDescription: "Which approval rule the decision counts for, when the user matches several: " +
-					"GitLab picks the first rule the user matches whose name (the user's name, the group's name, " +
-					"`Maintainers` or `Developers + Maintainers`) contains this text, case-sensitively. Without it, " +
-					"the decision counts for the user's first matching rule.",
+				MarkdownDescription: representedAsMarkdown,
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.UTF8LengthBetween(1, maxNameLength)},
 			},
@@ -103,14 +100,10 @@ func (a *approveDeploymentAction) Invoke(ctx context.Context, req action.InvokeR
 		return
 	}
 	project, id := m.Project.ValueString(), m.DeploymentID.ValueInt64()
-	opts := gitlabapi.ApprovalOptions{
-		Status:        m.Status.ValueString(),
-		Comment:       m.Comment.ValueStringPointer(),
-		RepresentedAs: m.RepresentedAs.ValueStringPointer(),
-	}
 	if m.Status.IsNull() {
-		opts.Status = gitlabapi.ApprovalApproved
+		m.Status = types.StringValue(gitlabapi.ApprovalApproved)
 	}
+	opts := approvalOptions(m.Status, m.Comment, m.RepresentedAs)
 	dec, err := a.client.Decide(ctx, project, id, opts, 0)
 	if err != nil {
 		addDecisionError(&resp.Diagnostics, "Unable to Record Deployment Decision", project, id,

@@ -36,6 +36,12 @@ var approvalStatuses = []string{gitlabapi.ApprovalApproved, gitlabapi.ApprovalRe
 // approvalImportIDFormat is the import id of a decision, as error messages and docs state it.
 const approvalImportIDFormat = "<project>:<deployment_id>[:<user_id>[:<rule_id>]]"
 
+// representedAsMarkdown documents represented_as for the approval resource and the approve action.
+const representedAsMarkdown = "Which approval rule the decision counts for, when the user matches several: " +
+	"GitLab picks the first rule the user matches whose name (the user's name, the group's name, " +
+	"`Maintainers` or `Developers + Maintainers`) contains this text, case-sensitively. Without it, " +
+	"the decision counts for the user's first matching rule."
+
 // maxCommentLength is GitLab's limit on a decision's comment, in characters.
 const maxCommentLength = 255
 
@@ -115,11 +121,8 @@ func (r *deploymentApprovalResource) Schema(_ context.Context, _ resource.Schema
 				Validators: []validator.String{stringvalidator.UTF8LengthBetween(1, maxCommentLength)},
 			},
 			"represented_as": schema.StringAttribute{
-				MarkdownDescription: "Which approval rule the decision counts for, when the user matches several: " +
-					"GitLab picks the first rule the user matches whose name (the user's name, the group's name, " +
-					"`Maintainers` or `Developers + Maintainers`) contains this text, case-sensitively. Without it, " +
-					"the decision counts for the user's first matching rule. A user decides once per rule. " +
-					"Changing it records a new decision.",
+				MarkdownDescription: representedAsMarkdown + " A user decides once per rule. Changing it records a " +
+					"new decision.",
 				Optional:      true,
 				Validators:    []validator.String{stringvalidator.UTF8LengthBetween(1, maxNameLength)},
 				PlanModifiers: []planmodifier.String{replacing(approvalReplacingArguments, "represented_as")},
@@ -365,10 +368,15 @@ func (r *deploymentApprovalResource) decisionFacts(ctx context.Context, prior *d
 
 // options is the request that records the planned decision.
 func (m *deploymentApprovalResourceModel) options() gitlabapi.ApprovalOptions {
+	return approvalOptions(m.Status, m.Comment, m.RepresentedAs)
+}
+
+// approvalOptions is the request of the approval resource and the approve action.
+func approvalOptions(status, comment, representedAs types.String) gitlabapi.ApprovalOptions {
 	return gitlabapi.ApprovalOptions{
-		Status:        m.Status.ValueString(),
-		Comment:       m.Comment.ValueStringPointer(),
-		RepresentedAs: m.RepresentedAs.ValueStringPointer(),
+		Status:        status.ValueString(),
+		Comment:       comment.ValueStringPointer(),
+		RepresentedAs: representedAs.ValueStringPointer(),
 	}
 }
 
