@@ -80,8 +80,8 @@ func (a *approveDeploymentAction) Schema(_ context.Context, _ action.SchemaReque
 			},
 			"represented_as": schema.StringAttribute{
 				MarkdownDescription: representedAsMarkdown,
-				Optional:   true,
-				Validators: []validator.String{stringvalidator.UTF8LengthBetween(1, maxNameLength)},
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.UTF8LengthBetween(1, maxNameLength)},
 			},
 		},
 	}
