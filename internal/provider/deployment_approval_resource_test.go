@@ -507,3 +507,65 @@ func TestDeploymentApprovalResource_destroyWarns(t *testing.T) {
 		}
 	}
 }
+
+// Changing deployment_id together with status replaces the decision: the new deployment gets the
+// new decision, and the old deployment, which no longer waits for approvals, is not consulted.
+func TestAccDeploymentApprovalResource_replacedWithStatusChange(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	approvedBlocked := approvalArgs{deployment: 5, status: gitlabapi.ApprovalApproved}
+	rejectedCurrent := approvalArgs{deployment: 1, status: gitlabapi.ApprovalRejected, comment: "wrong build"}
+	differentID := statecheck.CompareValue(compare.ValuesDiffer())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:            approvedBlocked.config(fake, tokenDeveloper),
+				ConfigStateChecks: []statecheck.StateCheck{differentID.AddStateValue(approvalAddress, tfjsonpath.New("id"))},
+			},
+			{
+				// The administrator satisfies production's other rule: deployment 5 waits no more.
+				PreConfig: func() {
+					opts := gitlabapi.ApprovalOptions{Status: gitlabapi.ApprovalApproved}
+					if _, err := testClient(t, fake).Decide(context.Background(), "acme/app", 5, opts, 0); err != nil {
+						t.Fatalf("approving in GitLab: %v", err)
+					}
+				},
+				Config:           rejectedCurrent.config(fake, tokenDeveloper),
+				ConfigPlanChecks: expectApprovalAction(plancheck.ResourceActionReplace),
+				ConfigStateChecks: []statecheck.StateCheck{
+					differentID.AddStateValue(approvalAddress, tfjsonpath.New("id")),
+					expectApproval("deployment_id", knownvalue.Int64Exact(1)),
+					expectApproval("status", knownvalue.StringExact(gitlabapi.ApprovalRejected)),
+					expectApproval("comment", knownvalue.StringExact("wrong build")),
+					expectApproval("username", knownvalue.StringExact("dev")),
+					decisionInGitLab{testClient(t, fake), 1, "dev", gitlabapi.ApprovalRejected},
+					decisionInGitLab{testClient(t, fake), 5, "dev", gitlabapi.ApprovalApproved},
+				},
+			},
+		},
+	})
+}
+
+// decisionInGitLab checks, after a step, that GitLab holds user's decision with status on a
+// deployment of acme/app.
+type decisionInGitLab struct {
+	client   *gitlabapi.Client
+	id       int64
+	username string
+	status   string
+}
+
+func (c decisionInGitLab) CheckState(ctx context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	d, err := c.client.GetDeployment(ctx, "acme/app", c.id)
+	if err != nil {
+		resp.Error = err
+		return
+	}
+	for _, a := range d.Approvals {
+		if a.User.Username == c.username && a.Status == c.status {
+			return
+		}
+	}
+	resp.Error = fmt.Errorf("deployment %d holds no %s decision of %s in GitLab: %+v", c.id, c.status, c.username, d.Approvals)
+}

@@ -82,9 +82,10 @@ func planDeployment(prior, planned *deploymentResourceModel, facts deploymentPla
 			p.replaced = append(p.replaced, "status")
 		}
 		if len(p.replaced) > 0 {
-			// The old deployment is destroyed as its on_destroy says; the new one is a create,
-			// planned (and checked) on its own.
+			// The old deployment is destroyed as its on_destroy says, and a new one recorded.
+			// Terraform plans that create on its own too, but shows only the errors of that plan.
 			p.refuse(replacementDestroyRefused(prior, p.replaced))
+			p.refuse(missingStatus(facts))
 			return p
 		}
 		p.movesStatus = statusChanges

@@ -24,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -280,9 +281,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	// The framework hands Create no private state from the plan: its checks run again.
-	var status types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("status"), &status)...)
-	if refused := missingStatus(deploymentPlanFacts{statusUnset: status.IsNull()}); refused != nil {
+	if refused := missingStatus(deploymentPlanFacts{statusUnset: statusUnset(ctx, req.Config, &resp.Diagnostics)}); refused != nil {
 		refuseAtApply([]refusal{*refused}, &resp.Diagnostics)
 	}
 	if resp.Diagnostics.HasError() {
@@ -415,6 +414,11 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// In a replacement, Terraform hands Delete the private state planned for the new deployment:
+	// what its plan refused stops the replacement before the old deployment goes.
+	if refuseAsPlanned(ctx, resp.Private, &resp.Diagnostics) {
+		return
+	}
 	if refused := destroyRefused(&state); refused != nil {
 		// A replacement's plan warned of it (a destroy plan fails on it): nothing is sent.
 		refuseAtApply([]refusal{*refused}, &resp.Diagnostics)
@@ -468,7 +472,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		var prior deploymentResourceModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
 		if !resp.Diagnostics.HasError() {
-			addRefusalErrors(planDeployment(&prior, nil, deploymentPlanFacts{}).refusals, &resp.Diagnostics)
+			failOnDestroyRefusals(ctx, planDeployment(&prior, nil, deploymentPlanFacts{}).refusals, &resp.Diagnostics, resp.Private)
 		}
 	case !req.Plan.Raw.Equal(req.State.Raw):
 		// (Most resources of most plans do not change: skipping the model conversions saves a
@@ -479,13 +483,15 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 
 // planCreate warns of a new deployment without a status.
 func (r *deploymentResource) planCreate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	var status types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("status"), &status)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	p := planDeployment(nil, &deploymentResourceModel{}, deploymentPlanFacts{statusUnset: status.IsNull()})
+	p := planDeployment(nil, &deploymentResourceModel{}, deploymentPlanFacts{statusUnset: statusUnset(ctx, req.Config, &resp.Diagnostics)})
 	warnOfRefusals(ctx, p.refusals, &resp.Diagnostics, resp.Private)
+}
+
+// statusUnset reports whether the configuration leaves status out.
+func statusUnset(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) bool {
+	var status types.String
+	diags.Append(config.GetAttribute(ctx, path.Root("status"), &status)...)
+	return status.IsNull()
 }
 
 // planChange plans an update or a replacement.
@@ -497,6 +503,7 @@ func (r *deploymentResource) planChange(ctx context.Context, req resource.Modify
 		return
 	}
 	var facts deploymentPlanFacts
+	facts.statusUnset = statusUnset(ctx, req.Config, &resp.Diagnostics)
 	if gateFailed, _ := req.Private.GetKey(ctx, approvalGateFailedKey); gateFailed != nil {
 		facts.approvalGateFailed = true
 	}

@@ -813,3 +813,36 @@ func TestAccDeploymentResource_lostAnswers(t *testing.T) {
 		},
 	})
 }
+
+// Replacing a deployment made by CI, under on_destroy = "keep", records a new deployment through
+// the API and leaves the CI job's deployment alone: GitLab refuses only to update it.
+func TestAccDeploymentResource_ciCreatedReplacedUnderKeep(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	imported := runningCIDeployment4("")
+	replacement := runningCIDeployment4("success")
+	replacement.sha = shaOld
+	differentDeployment := statecheck.CompareValue(compare.ValuesDiffer())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:            imported.config(fake, tokenMaintainer) + importBlock(deploymentAddress, "acme/app:4"),
+				ConfigStateChecks: []statecheck.StateCheck{differentDeployment.AddStateValue(deploymentAddress, tfjsonpath.New("deployment_id"))},
+			},
+			{
+				Config:           replacement.config(fake, tokenMaintainer),
+				ConfigPlanChecks: expectAction(plancheck.ResourceActionDestroyBeforeCreate),
+				ConfigStateChecks: []statecheck.StateCheck{
+					differentDeployment.AddStateValue(deploymentAddress, tfjsonpath.New("deployment_id")),
+					expectState("sha", knownvalue.StringExact(shaOld)),
+					expectState("status", knownvalue.StringExact("success")),
+					expectState("deployable", knownvalue.Null()),
+				},
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			return stillInGitLab(4, "running")(t, fake)
+		},
+	})
+}

@@ -87,7 +87,15 @@ func refuseAtApply(refusals []refusal, diags *diag.Diagnostics) {
 	}
 }
 
-// addRefusalErrors adds refusals as errors: what a destroy plan finds GitLab would refuse.
+// failOnDestroyRefusals fails a destroy plan on what GitLab would refuse to destroy: no
+// configuration asks for a destroy, so no terraform destroy is blocked by it. It clears what an
+// earlier plan recorded for the apply.
+func failOnDestroyRefusals(ctx context.Context, refusals []refusal, diags *diag.Diagnostics, private privateState) {
+	addRefusalErrors(refusals, diags)
+	diags.Append(private.SetKey(ctx, plannedRefusalsKey, nil)...)
+}
+
+// addRefusalErrors adds refusals as errors.
 func addRefusalErrors(refusals []refusal, diags *diag.Diagnostics) {
 	for _, r := range refusals {
 		if r.Attribute == "" {
