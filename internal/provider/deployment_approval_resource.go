@@ -323,7 +323,7 @@ func (r *deploymentApprovalResource) ImportState(ctx context.Context, req resour
 }
 
 // ModifyPlan decides with planDeploymentApproval what the change does and what GitLab would refuse
-// in it (DESIGN.md §B3). Only a change of decision reads GitLab: the deployment, and the
+// in it (DESIGN.md §B5). Only a change of decision reads GitLab: the deployment, and the
 // provider's user.
 func (r *deploymentApprovalResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {

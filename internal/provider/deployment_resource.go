@@ -463,7 +463,7 @@ func (r *deploymentResource) ImportState(ctx context.Context, req resource.Impor
 }
 
 // ModifyPlan decides with planDeployment what the change does and what GitLab would refuse in it
-// (DESIGN.md §B3). It sends no request, except to compare two spellings of a changed project.
+// (DESIGN.md §B5). It sends no request, except to compare two spellings of a changed project.
 func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	switch {
 	case req.State.Raw.IsNull():

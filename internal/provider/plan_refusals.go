@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 )
 
-// Planning rules shared by the resources (DESIGN.md §B3): a plan that changes a resource in a way
+// Planning rules shared by the resources (DESIGN.md §B5): a plan that changes a resource in a way
 // GitLab would refuse warns, and its apply refuses the change before any write; only a destroy
 // plan fails on what GitLab would refuse, because terraform destroy first runs a normal plan with
 // the configuration, which the provider cannot tell from any other plan.

@@ -291,7 +291,7 @@ func TestAccValidation_everyBadArgumentRefusedAtPlanTime(t *testing.T) {
 // Import ids are refused at plan time too, each error naming its resource, and GitLab receives
 // no request: 19 bad import ids of both resources. A new deployment without a status, which only
 // the plan can see, is warned of there (a plan error would block terraform destroy, DESIGN.md
-// §B3).
+// §B5).
 func TestAccValidation_badImportIDsRefusedAndMissingStatusWarnedAtPlan(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
