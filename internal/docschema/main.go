@@ -1,7 +1,7 @@
 // Command docschema completes the provider schema that `terraform providers schema -json`
-// exported with what older CLIs leave out: the resource identity schemas and the list resource
-// schemas, read from the provider itself. tools/docs runs it so that docs/ is the same whichever
-// CLI generates it (DESIGN.md §B3).
+// exported with what older CLIs leave out: the resource identity schemas, the list resource
+// schemas and the action schemas, read from the provider itself. tools/docs runs it so that docs/
+// is the same whichever CLI generates it (DESIGN.md §B3, §B4).
 //
 //	go run ./internal/docschema schema.json
 package main
@@ -32,8 +32,8 @@ func main() {
 	}
 }
 
-// complete rewrites the exported schema file with the provider's identity and list resource
-// schemas.
+// complete rewrites the exported schema file with the provider's identity, list resource and
+// action schemas.
 func complete(file string) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -72,6 +72,14 @@ func complete(file string) error {
 				return fmt.Errorf("list resource %s: %w", name, err)
 			}
 		}
+		s.ActionSchemas = map[string]*tfjson.ActionSchema{}
+		for name, action := range all.ActionSchemas {
+			block, err := configBlock(action.Schema.Block)
+			if err != nil {
+				return fmt.Errorf("action %s: %w", name, err)
+			}
+			s.ActionSchemas[name] = &tfjson.ActionSchema{Block: block}
+		}
 	}
 	out, err := json.Marshal(&schemas)
 	if err != nil {
@@ -95,18 +103,30 @@ func identitySchema(s *tfprotov6.ResourceIdentitySchema) (*tfjson.IdentitySchema
 	return out, nil
 }
 
-// listSchema converts a list resource's configuration schema, which holds only attributes of
-// primitive types.
+// listSchema converts a list resource's configuration schema.
 func listSchema(s *tfprotov6.Schema) (*tfjson.Schema, error) {
-	if len(s.Block.BlockTypes) > 0 {
-		return nil, fmt.Errorf("nested blocks are not supported")
+	block, err := configBlock(s.Block)
+	if err != nil {
+		return nil, err
 	}
+	return &tfjson.Schema{Version: uint64(s.Version), Block: block}, nil
+}
+
+// nestingModes are the block nesting modes a configuration schema of this provider uses.
+var nestingModes = map[tfprotov6.SchemaNestedBlockNestingMode]tfjson.SchemaNestingMode{
+	tfprotov6.SchemaNestedBlockNestingModeSingle: tfjson.SchemaNestingModeSingle,
+	tfprotov6.SchemaNestedBlockNestingModeList:   tfjson.SchemaNestingModeList,
+}
+
+// configBlock converts a configuration block of attributes of primitive types and nested blocks
+// (an action's timeouts block), as Terraform exports it.
+func configBlock(b *tfprotov6.SchemaBlock) (*tfjson.SchemaBlock, error) {
 	block := &tfjson.SchemaBlock{
 		Attributes:      map[string]*tfjson.SchemaAttribute{},
-		Description:     s.Block.Description,
-		DescriptionKind: descriptionKind(s.Block.DescriptionKind),
+		Description:     b.Description,
+		DescriptionKind: descriptionKind(b.DescriptionKind),
 	}
-	for _, a := range s.Block.Attributes {
+	for _, a := range b.Attributes {
 		typ, err := primitive(a.Type)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", a.Name, err)
@@ -116,7 +136,23 @@ func listSchema(s *tfprotov6.Schema) (*tfjson.Schema, error) {
 			Required: a.Required, Optional: a.Optional, Computed: a.Computed, Sensitive: a.Sensitive,
 		}
 	}
-	return &tfjson.Schema{Version: uint64(s.Version), Block: block}, nil
+	for _, nb := range b.BlockTypes {
+		mode, ok := nestingModes[nb.Nesting]
+		if !ok {
+			return nil, fmt.Errorf("block %s: nesting mode %s is not supported", nb.TypeName, nb.Nesting)
+		}
+		inner, err := configBlock(nb.Block)
+		if err != nil {
+			return nil, fmt.Errorf("block %s: %w", nb.TypeName, err)
+		}
+		if block.NestedBlocks == nil {
+			block.NestedBlocks = map[string]*tfjson.SchemaBlockType{}
+		}
+		block.NestedBlocks[nb.TypeName] = &tfjson.SchemaBlockType{
+			NestingMode: mode, Block: inner, MinItems: uint64(nb.MinItems), MaxItems: uint64(nb.MaxItems),
+		}
+	}
+	return block, nil
 }
 
 func primitive(t tftypes.Type) (cty.Type, error) {
