@@ -10,7 +10,9 @@ import (
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
@@ -167,4 +169,86 @@ action "gitlabdeploy_record_deployment" "web" {
 			t.Errorf("the state after three invocations holds %d resources (%v), want none", len(state.Resources), err)
 		}
 	}
+}
+
+// serviceGatedByApproval is a terraform_data that a before_create trigger holds until dora's
+// running deployment of main to production is approved.
+func serviceGatedByApproval(fake *fakegitlab.Server) string {
+	return providerBlock(fake.URL(), "dora-token") + fmt.Sprintf(`
+resource "terraform_data" "service" {
+  input = "app:1.4.2"
+
+  lifecycle {
+    action_trigger {
+      events  = [before_create]
+      actions = [action.gitlabdeploy_record_deployment.gated]
+    }
+  }
+}
+
+action "gitlabdeploy_record_deployment" "gated" {
+  config {
+    project           = "acme/app"
+    environment       = "production"
+    ref               = "main"
+    sha               = %q
+    status            = "running"
+    wait_for_approval = true
+  }
+}
+`, shaMain)
+}
+
+// A before_create trigger with wait_for_approval holds the resource until every rule approves.
+func TestAccRecordDeploymentAction_approvalGateHoldsTheChange(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	decideWhenRecorded(t, fake, 6, approval("mae-token"), approval("quinn-token"),
+		decision{token: "sam-token", status: "approved", representedAs: "security"})
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureActions)},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: serviceGatedByApproval(fake),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("terraform_data.service", tfjsonpath.New("output"), knownvalue.StringExact("app:1.4.2")),
+				deploymentStatusIs{client: testClient(t, fake), id: 7, status: gitlabapi.StatusRunning},
+				stateCheckFunc(func(ctx context.Context, _ *tfjson.State) error {
+					d, err := testClient(t, fake).GetDeployment(ctx, "acme/app", 7)
+					if err == nil && d.PendingApprovalCount != 0 {
+						err = fmt.Errorf("deployment 7 still waits for %d approvals", d.PendingApprovalCount)
+					}
+					return err
+				}),
+			},
+		}},
+	})
+}
+
+// A rejection fails the apply before the change, and the deployment is marked failed.
+func TestAccRecordDeploymentAction_rejectionStopsTheChange(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	decideWhenRecorded(t, fake, 6, decision{token: "mae-token", status: "rejected", comment: "not on a Friday"})
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureActions)},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      serviceGatedByApproval(fake),
+				ExpectError: errorMatching("Deployment Rejected", "rejected by mae", `"not on a Friday"`, "marked failed"),
+			},
+			{
+				// terraform_data.service was never created: the plan still creates it.
+				PreConfig: func() {
+					if d, err := testClient(t, fake).GetDeployment(context.Background(), "acme/app", 7); err != nil || d.Status != gitlabapi.StatusFailed {
+						t.Errorf("deployment 7 = %v, %v; want failed", d, err)
+					}
+				},
+				Config:             serviceGatedByApproval(fake),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+		},
+	})
 }
