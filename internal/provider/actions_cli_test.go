@@ -152,7 +152,7 @@ action "gitlabdeploy_record_deployment" "web" {
 	}
 
 	out = invoke("dora-token", "action.gitlabdeploy_record_deployment.web", 0)
-	expectOutput(out, `Recorded deployment #8 (id 8) of main @ a91957a8 to environment "web" of project "acme/app": success.`)
+	expectOutput(out, `Recorded deployment #8 web success main@a91957a8 (id 8) in project "acme/app".`)
 	if _, err := testClient(t, fake).GetDeployment(context.Background(), "acme/app", 8); err != nil {
 		t.Errorf("deployment 8 not in GitLab: %v", err)
 	}

@@ -336,7 +336,7 @@ func TestRecordDeploymentAction_recordsOneDeploymentPerInvocation(t *testing.T) 
 
 	progress, diags := c.invoke(recordActionType, recordArgs("web", nil))
 	expectNoDiagnostics(t, diags)
-	expectProgress(t, progress, "Recorded deployment #6", "of main @ a91957a8 to environment \"web\"", "success.")
+	expectProgress(t, progress, `Recorded deployment #6 web success main@a91957a8 (id 6) in project "acme/app".`)
 	c.expectRequests("one record", map[string]int{routeCreate: 1})
 	if list := deploymentsIn(t, fake, "web"); len(list) != 1 || list[0].Status != gitlabapi.StatusSuccess || list[0].User.Username != "dev" {
 		t.Fatalf("deployments to web = %+v, want one success by dev", list)
@@ -421,7 +421,7 @@ func TestRecordDeploymentAction_waitForApproval(t *testing.T) {
 	progress, diags := newActionCaller(t, fake, "dora-token").invoke(recordActionType,
 		recordArgs("production", actionArgs{"wait_for_approval": true, "status": "running"}))
 	expectNoDiagnostics(t, diags)
-	expectProgress(t, progress, "Recorded deployment", `to environment "production"`, "running.")
+	expectProgress(t, progress, `Recorded deployment #7 production running main@a91957a8 (id 7) in project "acme/app".`)
 	expectProgress(t, progress, "Waiting for approvals: deployment 7", `to environment "production" still needs`, "approval(s)", "giving up in")
 	expectProgress(t, progress, "Deployment 7 of project \"acme/app\" is approved after")
 }

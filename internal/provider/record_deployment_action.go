@@ -18,7 +18,7 @@ var _ action.ActionWithConfigure = (*recordDeploymentAction)(nil)
 
 // recordDeploymentAction records a deployment each time it runs, typically from the
 // action_trigger of whatever Terraform deploys. It keeps nothing in the state, so nothing has
-// to be destroyed later (DESIGN.md §B).
+// to be destroyed later (DESIGN.md §B4).
 type recordDeploymentAction struct {
 	client *gitlabapi.Client
 	gate   approvalGate
@@ -149,19 +149,11 @@ func (a *recordDeploymentAction) Invoke(ctx context.Context, req action.InvokeRe
 		progress(detail)
 		return
 	}
-	progress(fmt.Sprintf("Recorded deployment #%d (id %d) of %s @ %s to environment %q of project %q: %s.",
-		d.IID, d.ID, d.Ref, shortSHA(d.SHA), d.Environment.Name, project, d.Status))
+	progress(fmt.Sprintf("Recorded deployment %s (id %d) in project %q.", deploymentDisplayName(d), d.ID, project))
 	if m.WaitForApproval.ValueBool() {
 		gate := a.gate
 		gate.progress = progress
 		_, diags := gate.hold(ctx, project, d)
 		resp.Diagnostics.Append(diags...)
 	}
-}
-
-func shortSHA(sha string) string {
-	if len(sha) > 8 {
-		return sha[:8]
-	}
-	return sha
 }
