@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
@@ -284,6 +285,7 @@ func TestAccDeploymentResource_waitForApproval(t *testing.T) {
 		decision{token: "sam-token", status: "approved", representedAs: "security"})
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureTerraformData)},
 		Steps: []resource.TestStep{
 			{
 				Config: productionConfig(fake, "running", shaMain, ""),
@@ -317,6 +319,7 @@ func TestAccDeploymentResource_waitForApprovalRejected(t *testing.T) {
 	config := productionConfig(fake, "running", shaMain, "")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureTerraformData)},
 		Steps: []resource.TestStep{
 			{
 				Config: config,
@@ -348,6 +351,7 @@ func TestAccDeploymentResource_waitForApprovalTimeout(t *testing.T) {
 	config := productionConfig(fake, "running", shaMain, "  timeouts {\n    create = \"1s\"\n  }\n")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureTerraformData)},
 		Steps: []resource.TestStep{
 			{
 				Config: config,
@@ -381,6 +385,7 @@ func TestAccDeploymentResource_waitForApprovalBeforeStatusChange(t *testing.T) {
 	success := productionConfig(fake, "success", shaV1, "")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureTerraformData)},
 		Steps: []resource.TestStep{
 			{
 				Config: strings.Replace(running, "wait_for_approval = true", "wait_for_approval = false", 1),

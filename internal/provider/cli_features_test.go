@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 
@@ -19,7 +20,17 @@ type cliFeature struct {
 	opentofu  *version.Version // first OpenTofu release with it, or nil when it has none
 }
 
+// OpenTofu 1.6, its first release, forked from Terraform 1.6 and has everything older Terraform
+// releases added: import blocks (Terraform 1.5) and terraform_data (Terraform 1.4) among them.
+var openTofuFirst = version.Must(version.NewVersion("1.6.0"))
+
 var (
+	// Tests written with import blocks or terraform_data use CLI features newer than the oldest
+	// CLI the provider supports (Terraform 1.0, protocol 6); they skip on older CLIs so that CI
+	// can run the rest of the suite there.
+	cliFeatureImportBlock   = cliFeature{"the import block", tfversion.Version1_5_0, openTofuFirst}
+	cliFeatureTerraformData = cliFeature{"the terraform_data resource", tfversion.Version1_4_0, openTofuFirst}
+
 	cliFeatureIdentity = cliFeature{"resource identity", tfversion.Version1_12_0, version.Must(version.NewVersion("1.12.0"))}
 	cliFeatureQuery    = cliFeature{"list resources and terraform query", tfversion.Version1_14_0, nil}
 	cliFeatureActions  = cliFeature{"actions", tfversion.Version1_14_0, nil}
@@ -57,4 +68,24 @@ func (c cliFeatureCheck) skipReason(v *version.Version) string {
 		return fmt.Sprintf("%s needs Terraform >= %s; this is Terraform %s: set TF_ACC_TERRAFORM_PATH to a newer CLI to test it", f.name, f.terraform, v)
 	}
 	return ""
+}
+
+// skipUnlessSupports is skipUnlessCLISupports for tests that run the CLI through terraformCLI
+// rather than resource.Test.
+func (c *terraformCLI) skipUnlessSupports(f cliFeature) {
+	c.t.Helper()
+	var out struct {
+		Version string `json:"terraform_version"`
+	}
+	res := c.mustRun(nil, []string{"version", "-json"})
+	if err := json.Unmarshal([]byte(res.stdout), &out); err != nil {
+		c.t.Fatalf("reading the output of terraform version -json: %v\n%s", err, res.output())
+	}
+	v, err := version.NewVersion(out.Version)
+	if err != nil {
+		c.t.Fatalf("terraform version -json: %v", err)
+	}
+	if reason := (cliFeatureCheck{feature: f, openTofu: cliIsOpenTofu()}).skipReason(v); reason != "" {
+		c.t.Skip(reason)
+	}
 }

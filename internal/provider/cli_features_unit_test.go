@@ -24,6 +24,9 @@ func TestCLIFeatureCheck_skipReason(t *testing.T) {
 		{"opentofu 1.11 lacks identity", cliFeatureIdentity, true, "1.11.0", "needs OpenTofu >= 1.12.0"},
 		{"opentofu has no actions whatever its version", cliFeatureActions, true, "1.20.0", "OpenTofu 1.20.0 has no actions"},
 		{"opentofu has no query", cliFeatureQuery, true, "1.14.0", "has no list resources"},
+		{"terraform 1.4 lacks import blocks", cliFeatureImportBlock, false, "1.4.7", "needs Terraform >= 1.5.0"},
+		{"terraform 1.3 lacks terraform_data", cliFeatureTerraformData, false, "1.3.10", "needs Terraform >= 1.4.0"},
+		{"opentofu 1.6 has import blocks", cliFeatureImportBlock, true, "1.6.0", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

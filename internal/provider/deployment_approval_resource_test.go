@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
@@ -94,6 +95,7 @@ func TestAccDeploymentApprovalResource_approveThenRejectInPlace(t *testing.T) {
 	reject := approvalArgs{deployment: 1, status: "rejected", comment: "wait for the fix"}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureImportBlock)},
 		Steps: []resource.TestStep{
 			{
 				Config:           approve.config(fake, "mae-token"),

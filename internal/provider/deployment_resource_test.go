@@ -118,6 +118,7 @@ func TestAccDeploymentResource_basic(t *testing.T) {
 	config := staging("running").config(fake, tokenMaintainer)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureImportBlock)},
 		Steps: []resource.TestStep{
 			{
 				Config:           config,
@@ -396,6 +397,7 @@ func TestAccDeploymentResource_ciCreatedBlocked(t *testing.T) {
 	blocked := deploymentArgs{project: "acme/app", environment: "production", ref: "main", sha: shaMain} // deployment 5
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureImportBlock)},
 		Steps: []resource.TestStep{
 			{
 				Config:          blocked.config(fake, tokenMaintainer),
@@ -430,6 +432,7 @@ func TestAccDeploymentResource_import(t *testing.T) {
 	failed := deploymentArgs{project: "acme/app", environment: "staging", ref: "main", sha: shaOld, status: "failed"}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureImportBlock)},
 		Steps: []resource.TestStep{
 			{
 				Config: failed.config(fake, tokenMaintainer), ResourceName: deploymentAddress,

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
 )
@@ -523,6 +524,7 @@ func TestAccDeploymentsDataSource_pairingCheckedAtApply(t *testing.T) {
 	fake := startFake(t, "basic.json")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureTerraformData)},
 		Steps: []resource.TestStep{{
 			Config: providerBlock(fake.URL(), tokenReporter) + `
 resource "terraform_data" "status" {

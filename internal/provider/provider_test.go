@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
@@ -235,19 +236,29 @@ func TestAccProvider_invalidSettings(t *testing.T) {
 			{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Config: block(fmt.Sprintf("  cacert_file = %q", notPEM)), ExpectError: regexp.MustCompile(`(?s)Unable to Create GitLab Client.*holds\s+no\s+PEM`)},
 			{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Config: `
-resource "terraform_data" "token" {
-  input = "from-elsewhere"
-}
-` + providerConfigWith(fmt.Sprintf("  base_url = %q\n  token = terraform_data.token.output", fake.URL())),
-				ExpectError: errorMatching(`Unknown GitLab Provider Setting`, `"token" is not known until apply`),
-			},
-			{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Config:                   providerConfigWith(fmt.Sprintf("  base_url = %q\n  token = \"not-a-token\"", fake.URL())),
 				ExpectError:              errorMatching(`Unable to Create Deployment`, `did not accept the credentials`),
 			},
 		},
+	})
+}
+
+// A token known only at apply (here from terraform_data, which needs Terraform 1.4) is refused
+// with a reason rather than sent as an empty credential.
+func TestAccProvider_unknownToken(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureTerraformData)},
+		Steps: []resource.TestStep{{
+			Config: `
+resource "terraform_data" "token" {
+  input = "from-elsewhere"
+}
+` + providerConfigWith(fmt.Sprintf("  base_url = %q\n  token = terraform_data.token.output", fake.URL())),
+			ExpectError: errorMatching(`Unknown GitLab Provider Setting`, `"token" is not known until apply`),
+		}},
 	})
 }
 

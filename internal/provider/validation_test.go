@@ -296,6 +296,7 @@ func TestAccValidation_badImportIDsRefusedAndMissingStatusWarnedAtPlan(t *testin
 	t.Parallel()
 	fake := startFake(t, "basic.json")
 	cli := newTerraformCLI(t, time.Millisecond, 5*time.Millisecond)
+	cli.skipUnlessSupports(cliFeatureImportBlock)
 	type badImport struct {
 		block, id, want string
 	}
