@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -68,24 +67,4 @@ func (c cliFeatureCheck) skipReason(v *version.Version) string {
 		return fmt.Sprintf("%s needs Terraform >= %s; this is Terraform %s: set TF_ACC_TERRAFORM_PATH to a newer CLI to test it", f.name, f.terraform, v)
 	}
 	return ""
-}
-
-// skipUnlessSupports is skipUnlessCLISupports for tests that run the CLI through terraformCLI
-// rather than resource.Test.
-func (c *terraformCLI) skipUnlessSupports(f cliFeature) {
-	c.t.Helper()
-	var out struct {
-		Version string `json:"terraform_version"`
-	}
-	res := c.mustRun(nil, []string{"version", "-json"})
-	if err := json.Unmarshal([]byte(res.stdout), &out); err != nil {
-		c.t.Fatalf("reading the output of terraform version -json: %v\n%s", err, res.output())
-	}
-	v, err := version.NewVersion(out.Version)
-	if err != nil {
-		c.t.Fatalf("terraform version -json: %v", err)
-	}
-	if reason := (cliFeatureCheck{feature: f, openTofu: cliIsOpenTofu()}).skipReason(v); reason != "" {
-		c.t.Skip(reason)
-	}
 }

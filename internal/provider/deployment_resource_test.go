@@ -828,6 +828,7 @@ func TestAccDeploymentResource_ciCreatedReplacedUnderKeep(t *testing.T) {
 	differentDeployment := statecheck.CompareValue(compare.ValuesDiffer())
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureImportBlock)},
 		Steps: []resource.TestStep{
 			{
 				Config:            imported.config(fake, tokenMaintainer) + importBlock(deploymentAddress, "acme/app:4"),

@@ -33,6 +33,8 @@ type refusalScenario struct {
 	afterDestroy func(t *testing.T, fake *fakegitlab.Server) error
 	// destroyRefused, when set, is GitLab's own refusal that the destroy must fail with instead.
 	destroyRefused []string
+	// needs, when set, is a CLI feature the scenario uses (import blocks); it skips without it.
+	needs *cliFeature
 }
 
 // importBlock imports id into address.
@@ -45,6 +47,9 @@ func runRefusalScenario(t *testing.T, s refusalScenario) {
 	t.Helper()
 	fake := startFake(t, "basic.json")
 	cli := newTerraformCLI(t, time.Millisecond, 5*time.Millisecond)
+	if s.needs != nil {
+		cli.skipUnlessSupports(*s.needs)
+	}
 	cli.writeConfig(s.applied(fake))
 	cli.mustRun(nil, []string{"apply", "-auto-approve", "-no-color"})
 	if s.outOfBand != nil {
@@ -192,7 +197,8 @@ func TestAccPlanRefusals_deploymentDestroyNeverBlocked(t *testing.T) {
 			afterDestroy: goneFromGitLab,
 		},
 		{
-			name: "made by CI, status changed",
+			name:  "made by CI, status changed",
+			needs: &cliFeatureImportBlock,
 			applied: func(fake *fakegitlab.Server) string {
 				return runningCIDeployment4("").config(fake, tokenMaintainer) + importBlock(deploymentAddress, "acme/app:4")
 			},
@@ -203,7 +209,8 @@ func TestAccPlanRefusals_deploymentDestroyNeverBlocked(t *testing.T) {
 			afterDestroy: stillInGitLab(4, "running"),
 		},
 		{
-			name: "imported without status, deleted in GitLab",
+			name:  "imported without status, deleted in GitLab",
+			needs: &cliFeatureImportBlock,
 			applied: func(fake *fakegitlab.Server) string {
 				return failedDeployment3(nil).config(fake, tokenMaintainer) + importBlock(deploymentAddress, "acme/app:3")
 			},
@@ -216,7 +223,8 @@ func TestAccPlanRefusals_deploymentDestroyNeverBlocked(t *testing.T) {
 			refusal: []string{"Missing Deployment Status", `Set "status" to "running"`},
 		},
 		{
-			name: "imported without status, ref changed",
+			name:  "imported without status, ref changed",
+			needs: &cliFeatureImportBlock,
 			applied: func(fake *fakegitlab.Server) string {
 				return failedDeployment3(onDestroy(onDestroyDelete)).config(fake, tokenMaintainer) + importBlock(deploymentAddress, "acme/app:3")
 			},
