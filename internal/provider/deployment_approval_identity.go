@@ -23,28 +23,17 @@ type approvalIdentity struct {
 }
 
 func (r *deploymentApprovalResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identityschema.Schema{
-		Attributes: map[string]identityschema.Attribute{
-			"project_id": identityschema.Int64Attribute{
-				Description: "Numeric id of the project (not its path). Null when the provider could not " +
-					"learn it, as with a CI job token and a project given by path.",
-				RequiredForImport: true,
-			},
-			"deployment_id": identityschema.Int64Attribute{
-				Description:       "GitLab's global id of the deployment (not its iid).",
-				RequiredForImport: true,
-			},
-			"user_id": identityschema.Int64Attribute{
-				Description:       "Id of the user who decided.",
-				RequiredForImport: true,
-			},
-			"rule_id": identityschema.Int64Attribute{
-				Description: "Id of the approval rule the decision counts for, set when it was recorded with " +
-					"`represented_as`; null otherwise.",
-				OptionalForImport: true,
-			},
-		},
+	attributes := deploymentIdentityAttributes()
+	attributes["user_id"] = identityschema.Int64Attribute{
+		Description:       "Id of the user who decided.",
+		RequiredForImport: true,
 	}
+	attributes["rule_id"] = identityschema.Int64Attribute{
+		Description: "Id of the approval rule the decision counts for, set when it was recorded with " +
+			"`represented_as`; null otherwise.",
+		OptionalForImport: true,
+	}
+	resp.IdentitySchema = identityschema.Schema{Attributes: attributes}
 }
 
 // completeIdentity gives the identity of the decision its project_id, once. The rule is the one
@@ -78,7 +67,13 @@ func (r *deploymentApprovalResource) importByIdentity(ctx context.Context, req r
 		return
 	}
 	project := r.projects.spelling(ctx, identity.ProjectID.ValueInt64())
-	id, userID, ruleID := identity.DeploymentID.ValueInt64(), identity.UserID.ValueInt64(), identity.RuleID.ValueInt64()
+	startImportedDecision(ctx, resp, project, identity.DeploymentID.ValueInt64(), identity.UserID.ValueInt64(), identity.RuleID.ValueInt64())
+}
+
+// startImportedDecision writes what an import knows of user userID's decision on deployment id
+// of project, under rule ruleID when not 0. Read finds the decision and fills in the rest;
+// without it, the import fails as not found.
+func startImportedDecision(ctx context.Context, resp *resource.ImportStateResponse, project string, id, userID, ruleID int64) {
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), approvalResourceID(project, id, userID, ruleID))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("project"), project)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("deployment_id"), id)...)

@@ -312,14 +312,7 @@ func (r *deploymentApprovalResource) ImportState(ctx context.Context, req resour
 		}
 		userID = u.ID
 	}
-	// Read finds the decision and fills in the rest; without it, the import fails as not found.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), approvalResourceID(project, id, userID, ruleID))...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("project"), project)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("deployment_id"), id)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("user_id"), userID)...)
-	if ruleID != 0 {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("rule_id"), ruleID)...)
-	}
+	startImportedDecision(ctx, resp, project, id, userID, ruleID)
 }
 
 // ModifyPlan decides with planDeploymentApproval what the change does and what GitLab would refuse

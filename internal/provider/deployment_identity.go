@@ -22,17 +22,21 @@ type deploymentIdentity struct {
 }
 
 func (r *deploymentResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identityschema.Schema{
-		Attributes: map[string]identityschema.Attribute{
-			"project_id": identityschema.Int64Attribute{
-				Description: "Numeric id of the project (not its path). Null when the provider could not " +
-					"learn it, as with a CI job token and a project given by path.",
-				RequiredForImport: true,
-			},
-			"deployment_id": identityschema.Int64Attribute{
-				Description:       "GitLab's global id of the deployment (not its iid).",
-				RequiredForImport: true,
-			},
+	resp.IdentitySchema = identityschema.Schema{Attributes: deploymentIdentityAttributes()}
+}
+
+// deploymentIdentityAttributes are the identity attributes that name a deployment; the approval
+// resource's identity starts with them too.
+func deploymentIdentityAttributes() map[string]identityschema.Attribute {
+	return map[string]identityschema.Attribute{
+		"project_id": identityschema.Int64Attribute{
+			Description: "Numeric id of the project (not its path). Null when the provider could not " +
+				"learn it, as with a CI job token and a project given by path.",
+			RequiredForImport: true,
+		},
+		"deployment_id": identityschema.Int64Attribute{
+			Description:       "GitLab's global id of the deployment (not its iid).",
+			RequiredForImport: true,
 		},
 	}
 }
@@ -59,7 +63,12 @@ func (r *deploymentResource) importByIdentity(ctx context.Context, req resource.
 		return
 	}
 	project := r.projects.spelling(ctx, identity.ProjectID.ValueInt64())
-	id := identity.DeploymentID.ValueInt64()
+	startImportedDeployment(ctx, resp, project, identity.DeploymentID.ValueInt64())
+}
+
+// startImportedDeployment writes what an import knows of deployment id of project. Read fills in
+// the rest; tag stays null so that Read learns it from the repository.
+func startImportedDeployment(ctx context.Context, resp *resource.ImportStateResponse, project string, id int64) {
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), deploymentResourceID(project, id))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("project"), project)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("deployment_id"), id)...)

@@ -455,11 +455,7 @@ func (r *deploymentResource) ImportState(ctx context.Context, req resource.Impor
 		resp.Diagnostics.AddError("Invalid Deployment Import ID", capitalize(err.Error())+".")
 		return
 	}
-	// Read fills in the rest; tag stays null so that Read learns it from the repository.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), deploymentResourceID(project, id))...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("project"), project)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("deployment_id"), id)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("on_destroy"), onDestroyKeep)...)
+	startImportedDeployment(ctx, resp, project, id)
 }
 
 // ModifyPlan decides with planDeployment what the change does and what GitLab would refuse in it

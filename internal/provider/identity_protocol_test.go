@@ -34,6 +34,12 @@ func newProtocolHarness(t *testing.T, token string) *protocolHarness {
 
 func newProtocolHarnessFor(t *testing.T, fake *fakegitlab.Server, token string) *protocolHarness {
 	t.Helper()
+	return newProtocolHarnessWith(t, fake, token, "1.15.0")
+}
+
+// newProtocolHarnessWith is a provider server configured as a CLI of version cliVersion does.
+func newProtocolHarnessWith(t *testing.T, fake *fakegitlab.Server, token, cliVersion string) *protocolHarness {
+	t.Helper()
 	ctx := context.Background()
 	server, err := providerserver.NewProtocol6WithError(newWithOptions("test", testProviderOptions(nil))())()
 	if err != nil {
@@ -54,7 +60,7 @@ func newProtocolHarnessFor(t *testing.T, fake *fakegitlab.Server, token string) 
 		credential = "job_token"
 	}
 	configure, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
-		TerraformVersion: "1.15.0",
+		TerraformVersion: cliVersion,
 		Config: dynamic(t, providerType, objectWith(t, providerType, map[string]tftypes.Value{
 			"base_url": tftypes.NewValue(tftypes.String, fake.URL()),
 			credential: tftypes.NewValue(tftypes.String, token),
@@ -146,6 +152,16 @@ func (h *protocolHarness) importByIdentity(typeName string, identity *tfprotov6.
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	return resp
+}
+
+func (h *protocolHarness) importByID(typeName, id string) *tfprotov6.ImportResourceStateResponse {
+	h.t.Helper()
+	resp, err := h.server.ImportResourceState(h.ctx, &tfprotov6.ImportResourceStateRequest{TypeName: typeName, ID: id})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	checkDiags(h.t, "ImportResourceState", resp.Diagnostics)
 	return resp
 }
 
@@ -256,11 +272,7 @@ func TestProtocolIdentity_stateWithoutIdentity(t *testing.T) {
 	t.Parallel()
 	h := newProtocolHarness(t, tokenMaintainer)
 	const typeName = "gitlabdeploy_deployment"
-	imported, err := h.server.ImportResourceState(h.ctx, &tfprotov6.ImportResourceStateRequest{TypeName: typeName, ID: "acme/app:2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkDiags(t, "ImportResourceState", imported.Diagnostics)
+	imported := h.importByID(typeName, "acme/app:2")
 	read := h.read(typeName, imported.ImportedResources[0].State, nil, nil)
 	old := read.NewState
 	h.requests()
@@ -283,11 +295,7 @@ func TestProtocolIdentity_projectByIDNeedsNoLookup(t *testing.T) {
 	t.Parallel()
 	h := newProtocolHarness(t, tokenMaintainer)
 	const typeName = "gitlabdeploy_deployment"
-	imported, err := h.server.ImportResourceState(h.ctx, &tfprotov6.ImportResourceStateRequest{TypeName: typeName, ID: "1:2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkDiags(t, "ImportResourceState", imported.Diagnostics)
+	imported := h.importByID(typeName, "1:2")
 	read := h.read(typeName, imported.ImportedResources[0].State, nil, nil)
 	if got := h.identityNumbers(typeName, read.NewIdentity); got["project_id"] != 1 || got["deployment_id"] != 2 {
 		t.Errorf("identity = %v, want project_id 1, deployment_id 2", got)
@@ -338,12 +346,7 @@ func TestProtocolIdentity_approvalImportThenRefresh(t *testing.T) {
 }
 
 func hasError(diags []*tfprotov6.Diagnostic, summary, detailPart string) bool {
-	for _, d := range diags {
-		if d.Severity == tfprotov6.DiagnosticSeverityError && d.Summary == summary && strings.Contains(d.Detail, detailPart) {
-			return true
-		}
-	}
-	return false
+	return countDiags(diags, tfprotov6.DiagnosticSeverityError, summary, detailPart) > 0
 }
 
 func diagText(diags []*tfprotov6.Diagnostic) string {
@@ -352,4 +355,62 @@ func diagText(diags []*tfprotov6.Diagnostic) string {
 		b.WriteString(d.Summary + ": " + d.Detail + "\n")
 	}
 	return b.String()
+}
+
+// TestProtocolIdentity_jobTokenLeavesProjectIDNull: GitLab does not show projects to a CI job
+// token, so the identity of a deployment of a project given by path keeps project_id null, with
+// one warning per project and run that names the fix; a later run with an access token fills it
+// in.
+func TestProtocolIdentity_jobTokenLeavesProjectIDNull(t *testing.T) {
+	t.Parallel()
+	const typeName = "gitlabdeploy_deployment"
+	h := newProtocolHarness(t, jobTokenApp)
+	imported := h.importByID(typeName, "acme/app:2")
+	first := h.read(typeName, imported.ImportedResources[0].State, nil, nil)
+	if n := countDiags(first.Diagnostics, tfprotov6.DiagnosticSeverityWarning, "Unable to Learn the Project's Numeric ID", "numeric id"); n != 1 {
+		t.Errorf("first read: %d project id warnings, want 1:\n%s", n, diagText(first.Diagnostics))
+	}
+	if got := h.identityNumbers(typeName, first.NewIdentity); got["deployment_id"] != 2 || len(got) != 1 {
+		t.Errorf("identity = %v, want deployment_id 2 and no project_id", got)
+	}
+	h.requests()
+	again := h.read(typeName, first.NewState, first.NewIdentity, first.Private)
+	if len(again.Diagnostics) > 0 {
+		t.Errorf("second read of the run: %s, want no diagnostics", diagText(again.Diagnostics))
+	}
+	h.expectRequests("a second read with the job token", map[string]int{routeGet: 1})
+
+	later := newProtocolHarnessFor(t, h.fake, tokenMaintainer)
+	filled := later.read(typeName, again.NewState, again.NewIdentity, again.Private)
+	if got := later.identityNumbers(typeName, filled.NewIdentity); got["project_id"] != 1 || got["deployment_id"] != 2 {
+		t.Errorf("identity after a run with an access token = %v, want project_id 1, deployment_id 2", got)
+	}
+}
+
+func countDiags(diags []*tfprotov6.Diagnostic, severity tfprotov6.DiagnosticSeverity, summary, detailPart string) int {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == severity && d.Summary == summary && strings.Contains(d.Detail, detailPart) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestProtocolIdentity_olderCLIAsksNothing: under a CLI that keeps no identities (Terraform
+// 1.11), the provider looks no project up and warns about nothing; the identity it must still
+// answer with names the deployment alone.
+func TestProtocolIdentity_olderCLIAsksNothing(t *testing.T) {
+	t.Parallel()
+	const typeName = "gitlabdeploy_deployment"
+	h := newProtocolHarnessWith(t, startFake(t, "basic.json"), tokenMaintainer, "1.11.4")
+	imported := h.importByID(typeName, "acme/app:2")
+	read := h.read(typeName, imported.ImportedResources[0].State, nil, nil)
+	if len(read.Diagnostics) > 0 {
+		t.Errorf("diagnostics: %s, want none", diagText(read.Diagnostics))
+	}
+	if got := h.identityNumbers(typeName, read.NewIdentity); got["deployment_id"] != 2 || len(got) != 1 {
+		t.Errorf("identity = %v, want deployment_id 2 alone", got)
+	}
+	h.expectRequests("reading under Terraform 1.11", map[string]int{routeGet: 1, routeTag: 1})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
@@ -22,18 +23,31 @@ import (
 // and an identity that holds the id never asks again (DESIGN.md §B2).
 type projectIDs struct {
 	client *gitlabapi.Client
+	// cliKeepsIdentities is false under a CLI that keeps no identities (Terraform or OpenTofu
+	// before 1.12): no project is looked up for them then.
+	cliKeepsIdentities bool
 
 	mu     sync.Mutex
 	warned map[string]bool
 }
 
-func newProjectIDs(client *gitlabapi.Client) *projectIDs {
-	return &projectIDs{client: client, warned: map[string]bool{}}
+func newProjectIDs(client *gitlabapi.Client, cliVersion string) *projectIDs {
+	return &projectIDs{client: client, cliKeepsIdentities: keepsIdentities(cliVersion), warned: map[string]bool{}}
 }
 
-// id is the numeric id of project, or null, with a warning the first time for each project,
-// when GitLab does not tell it.
+// keepsIdentities reports whether a CLI of that version (Terraform's or OpenTofu's, as it sends
+// it when configuring the provider) keeps resource identities: 1.12 and later, or unknown.
+func keepsIdentities(cliVersion string) bool {
+	v, err := version.NewVersion(cliVersion)
+	return err != nil || !v.Core().LessThan(version.Must(version.NewVersion("1.12.0")))
+}
+
+// id is the numeric id of project, or null: with a warning the first time for each project when
+// GitLab does not tell it, silently under a CLI that would not keep it.
 func (p *projectIDs) id(ctx context.Context, project string, diags *diag.Diagnostics) types.Int64 {
+	if !p.cliKeepsIdentities && !isDigits(project) {
+		return types.Int64Null()
+	}
 	id, err := p.client.ProjectID(ctx, project)
 	if err == nil {
 		return types.Int64Value(id)

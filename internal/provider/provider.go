@@ -184,7 +184,7 @@ func (p *gitlabDeployProvider) Configure(ctx context.Context, req provider.Confi
 				envCACertFile+") to a PEM file of CA certificates.")
 		return
 	}
-	data := &providerData{client: client, approvalPollInterval: p.opts.approvalPollInterval, projects: newProjectIDs(client)}
+	data := &providerData{client: client, approvalPollInterval: p.opts.approvalPollInterval, projects: newProjectIDs(client, req.TerraformVersion)}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ListResourceData = data

@@ -46,8 +46,9 @@ type requests struct {
 	fake *fakegitlab.Server
 	want map[string]int
 	what string // the operation, for the failure message
-	// refresh, when set, adds the project lookup of a refresh whose CLI keeps no identity.
-	refresh *cliIdentity
+	// lookup, when set, adds the lookup of the project, given by path, that gives a new
+	// resource's identity its project_id under a CLI that keeps identities.
+	lookup *cliIdentity
 }
 
 func (r requests) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
@@ -62,7 +63,7 @@ func (r requests) check() error {
 	got := r.fake.Stats().ByRoute
 	r.fake.ResetStats()
 	want := r.want
-	if r.refresh != nil && !r.refresh.keeps {
+	if r.lookup != nil && r.lookup.keeps {
 		want = maps.Clone(want)
 		want[routeProject]++
 	}
@@ -73,9 +74,9 @@ func (r requests) check() error {
 }
 
 // cliIdentity is a TerraformVersionChecks entry that never skips: it records whether the CLI
-// under test keeps resource identities. Such a CLI hands Read the identity, whose project_id
-// spares a refresh the project lookup; an older one (Terraform 1.11) has the provider look a
-// project given by path up once per run.
+// under test keeps resource identities. Under such a CLI a new resource's identity gets the
+// project's numeric id, once per project and run, and a refresh finds it in the identity; under
+// an older one (Terraform 1.11) the provider asks nothing about projects.
 type cliIdentity struct{ keeps bool }
 
 func (c *cliIdentity) CheckTerraformVersion(_ context.Context, req tfversion.CheckTerraformVersionRequest, _ *tfversion.CheckTerraformVersionResponse) {
@@ -96,9 +97,9 @@ func routeCounts(m map[string]int) string {
 }
 
 // TestAccRequests_deploymentLifecycle pins the requests of a deployment's life: none to start the
-// provider, configure it and plan a create; 1 to create, plus the lookup of the project given by
-// path that gives the identity its project_id; 1 to refresh (plus that lookup once per run when
-// the CLI keeps no identity); 1 to update (idem); 1 to delete.
+// provider, configure it and plan a create; 1 to create, plus, under a CLI that keeps
+// identities, the lookup of the project given by path for the identity's project_id; 1 to
+// refresh; 1 to update; 1 to delete.
 func TestAccRequests_deploymentLifecycle(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
@@ -118,7 +119,7 @@ func TestAccRequests_deploymentLifecycle(t *testing.T) {
 					requests{fake, nil, "starting and configuring the provider and planning a create", nil},
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					requests{fake, map[string]int{routeCreate: 1, routeProject: 1}, "creating a deployment", nil},
+					requests{fake, map[string]int{routeCreate: 1}, "creating a deployment", cli},
 				},
 			},
 			{
@@ -126,10 +127,10 @@ func TestAccRequests_deploymentLifecycle(t *testing.T) {
 				Config:    failed.config(fake, tokenMaintainer),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionUpdate),
-					requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its update", cli},
+					requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its update", nil},
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					requests{fake, map[string]int{routeUpdate: 1}, "updating a deployment's status", cli},
+					requests{fake, map[string]int{routeUpdate: 1}, "updating a deployment's status", nil},
 				},
 			},
 			{
@@ -137,7 +138,7 @@ func TestAccRequests_deploymentLifecycle(t *testing.T) {
 				Config:    providerBlock(fake.URL(), tokenMaintainer),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionDestroy),
-					requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its deletion", cli},
+					requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its deletion", nil},
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					requests{fake, map[string]int{routeDelete: 1}, `deleting a failed deployment with on_destroy = "delete"`, nil},
@@ -154,10 +155,8 @@ func TestAccRequests_cancelAndDeleteRunning(t *testing.T) {
 	fake := startFake(t, "basic.json")
 	deployment := staging("running")
 	deployment.onDestroy = "cancel_and_delete"
-	cli := &cliIdentity{}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{cli},
 		Steps: []resource.TestStep{
 			{Config: deployment.config(fake, tokenMaintainer)},
 			{
@@ -165,7 +164,7 @@ func TestAccRequests_cancelAndDeleteRunning(t *testing.T) {
 				Config:    providerBlock(fake.URL(), tokenMaintainer),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionDestroy),
-					requests{fake, map[string]int{routeGet: 1}, "refreshing a running deployment and planning its deletion", cli},
+					requests{fake, map[string]int{routeGet: 1}, "refreshing a running deployment and planning its deletion", nil},
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					requests{fake, map[string]int{routeUpdate: 1, routeDelete: 1}, "canceling and deleting a running deployment", nil},
@@ -192,7 +191,7 @@ func TestAccRequests_refreshOnePerDeployment(t *testing.T) {
 				PreConfig: fake.ResetStats,
 				Config:    config,
 				ConfigStateChecks: []statecheck.StateCheck{
-					requests{fake, map[string]int{routeCreate: 3, routeProject: 1}, "creating 3 deployments", nil},
+					requests{fake, map[string]int{routeCreate: 3}, "creating 3 deployments", cli},
 				},
 			},
 			{
@@ -200,7 +199,7 @@ func TestAccRequests_refreshOnePerDeployment(t *testing.T) {
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
-					requests{fake, map[string]int{routeGet: 3}, "refreshing 3 unchanged deployments", cli},
+					requests{fake, map[string]int{routeGet: 3}, "refreshing 3 unchanged deployments", nil},
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					requests{fake, nil, "applying an empty plan", nil},
@@ -211,7 +210,8 @@ func TestAccRequests_refreshOnePerDeployment(t *testing.T) {
 }
 
 // TestAccRequests_approvalCreate pins an approval: the decision, and one read of the deployment
-// that tells which rule it counted for.
+// that tells which rule it counted for (and, under a CLI that keeps identities, the project
+// lookup for the identity).
 func TestAccRequests_approvalCreate(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
@@ -223,8 +223,10 @@ resource "gitlabdeploy_deployment_approval" "test" {
   status        = "approved"
 }
 `
+	cli := &cliIdentity{}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{cli},
 		Steps: []resource.TestStep{{
 			PreConfig: fake.ResetStats,
 			Config:    config,
@@ -232,7 +234,7 @@ resource "gitlabdeploy_deployment_approval" "test" {
 				requests{fake, nil, "planning an approval", nil},
 			}},
 			ConfigStateChecks: []statecheck.StateCheck{
-				requests{fake, map[string]int{routeApprove: 1, routeGet: 1, routeProject: 1}, "approving a deployment", nil},
+				requests{fake, map[string]int{routeApprove: 1, routeGet: 1}, "approving a deployment", cli},
 			},
 		}},
 	})
