@@ -39,12 +39,12 @@ func (r *deploymentApprovalResource) IdentitySchema(_ context.Context, _ resourc
 // completeIdentity gives the identity of the decision its project_id, once. The rule is the one
 // the resource id names: a state from a version without identities has it there too.
 func (r *deploymentApprovalResource) completeIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, m *deploymentApprovalResourceModel, diags *diag.Diagnostics) {
-	r.projects.completeIdentity(ctx, identity, m.Project.ValueString(), func(projectID types.Int64) any {
-		ruleID := types.Int64Null()
-		if _, _, _, rule, err := parseApprovalImportID(m.ID.ValueString()); err == nil && rule != 0 {
-			ruleID = types.Int64Value(rule)
-		}
-		return approvalIdentity{ProjectID: projectID, DeploymentID: m.DeploymentID, UserID: m.UserID, RuleID: ruleID}
+	var ruleID int64 // 0: none
+	if _, _, _, rule, err := parseApprovalImportID(m.ID.ValueString()); err == nil {
+		ruleID = rule
+	}
+	r.projects.completeIdentity(ctx, identity, m.Project.ValueString(), map[string]int64{
+		"deployment_id": m.DeploymentID.ValueInt64(), "user_id": m.UserID.ValueInt64(), "rule_id": ruleID,
 	}, diags)
 }
 

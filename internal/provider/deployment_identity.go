@@ -43,9 +43,7 @@ func deploymentIdentityAttributes() map[string]identityschema.Attribute {
 
 // completeIdentity gives the identity of deployment id of project its project_id, once.
 func (r *deploymentResource) completeIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, project string, id int64, diags *diag.Diagnostics) {
-	r.projects.completeIdentity(ctx, identity, project, func(projectID types.Int64) any {
-		return deploymentIdentity{ProjectID: projectID, DeploymentID: types.Int64Value(id)}
-	}, diags)
+	r.projects.completeIdentity(ctx, identity, project, map[string]int64{"deployment_id": id}, diags)
 }
 
 // importByIdentity starts the state of an `import` block with `identity = { project_id,

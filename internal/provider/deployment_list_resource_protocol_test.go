@@ -49,7 +49,7 @@ func (h *protocolHarness) validateList(filters map[string]string) []*tfprotov6.D
 }
 
 func (h *protocolHarness) listServer() tfprotov6.ListResourceServer {
-	s, ok := h.server.(tfprotov6.ProviderServerWithListResource)
+	s, ok := h.server.(tfprotov6.ListResourceServer)
 	if !ok {
 		h.t.Fatalf("the provider server %T serves no list resources", h.server)
 	}

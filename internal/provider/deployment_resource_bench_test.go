@@ -44,6 +44,19 @@ func BenchmarkDeploymentResource_refreshAndPlanNoChange(b *testing.B) {
 	}
 }
 
+// BenchmarkDeploymentResource_refreshAndPlanNoChangeWithIdentity is the same under a CLI that
+// keeps identities (Terraform and OpenTofu 1.12 and later): Read gets the identity, which holds
+// the project's id, and keeps it.
+func BenchmarkDeploymentResource_refreshAndPlanNoChangeWithIdentity(b *testing.B) {
+	h := newResourceBenchFor(b, "1.15.0")
+	for b.Loop() {
+		state := h.upgrade(b)
+		state = h.read(b, state)
+		h.validate(b)
+		h.plan(b, state)
+	}
+}
+
 // BenchmarkDeploymentResource_planCreate is one resource of the first `terraform plan`:
 // ValidateResourceConfig and PlanResourceChange with no prior state.
 func BenchmarkDeploymentResource_planCreate(b *testing.B) {
@@ -64,11 +77,19 @@ type resourceBench struct {
 	state      *tfprotov6.DynamicValue
 	stateJSON  []byte
 	configured tftypes.Value
+	// identity is what a CLI that keeps identities hands Read; nil for one that does not.
+	identity *tfprotov6.ResourceIdentityData
 }
 
 const benchResourceType = "gitlabdeploy_deployment"
 
 func newResourceBench(b *testing.B) *resourceBench {
+	b.Helper()
+	return newResourceBenchFor(b, "1.11.4")
+}
+
+// newResourceBenchFor is a resource bench under a CLI of version cliVersion.
+func newResourceBenchFor(b *testing.B, cliVersion string) *resourceBench {
 	b.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "basic.json"))
 	if err != nil {
@@ -96,7 +117,7 @@ func newResourceBench(b *testing.B) *resourceBench {
 		"token":    tftypes.NewValue(tftypes.String, tokenMaintainer),
 	})
 	configure, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
-		TerraformVersion: "1.11.4", Config: dynamic(b, providerType, providerConfig),
+		TerraformVersion: cliVersion, Config: dynamic(b, providerType, providerConfig),
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -123,6 +144,9 @@ func newResourceBench(b *testing.B) *resourceBench {
 	}
 	checkDiags(b, "ApplyResourceChange", applied.Diagnostics)
 	h.state = applied.NewState
+	if keepsIdentities(cliVersion) {
+		h.identity = applied.NewIdentity
+	}
 	stateValue, err := applied.NewState.Unmarshal(h.typ)
 	if err != nil {
 		b.Fatal(err)
@@ -145,7 +169,9 @@ func (h *resourceBench) upgrade(b *testing.B) *tfprotov6.DynamicValue {
 }
 
 func (h *resourceBench) read(b *testing.B, state *tfprotov6.DynamicValue) *tfprotov6.DynamicValue {
-	resp, err := h.server.ReadResource(h.ctx, &tfprotov6.ReadResourceRequest{TypeName: benchResourceType, CurrentState: state})
+	resp, err := h.server.ReadResource(h.ctx, &tfprotov6.ReadResourceRequest{
+		TypeName: benchResourceType, CurrentState: state, CurrentIdentity: h.identity,
+	})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -84,18 +84,35 @@ func (p *projectIDs) spelling(ctx context.Context, id int64) string {
 
 // completeIdentity gives identity a project_id unless it holds one already, as it does after
 // the first refresh or apply: a refresh then costs nothing more. An empty identity (a state from
-// a version without identities, or a new resource) becomes whole(project_id).
+// a version without identities, or a new resource) becomes project_id with the others ids.
 func (p *projectIDs) completeIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, project string,
-	whole func(projectID types.Int64) any, diags *diag.Diagnostics) {
+	others map[string]int64, diags *diag.Diagnostics) {
 	if identity == nil || identityHoldsProjectID(identity.Raw) {
 		return
 	}
 	id := p.id(ctx, project, diags)
-	if identity.Raw.IsFullyNull() {
-		diags.Append(identity.Set(ctx, whole(id))...)
+	if !identity.Raw.IsFullyNull() {
+		diags.Append(identity.SetAttribute(ctx, path.Root("project_id"), id)...)
 		return
 	}
-	diags.Append(identity.SetAttribute(ctx, path.Root("project_id"), id)...)
+	// Built directly rather than through identity.Set, whose reflection would cost every refresh
+	// under a CLI that keeps no identities a fifth more allocations.
+	attrs := map[string]tftypes.Value{"project_id": tftypes.NewValue(tftypes.Number, nil)}
+	if !id.IsNull() {
+		attrs["project_id"] = tftypes.NewValue(tftypes.Number, id.ValueInt64())
+	}
+	for name, v := range others {
+		attrs[name] = tftypes.NewValue(tftypes.Number, nil)
+		if v != 0 {
+			attrs[name] = tftypes.NewValue(tftypes.Number, v)
+		}
+	}
+	if err := tftypes.ValidateValue(identity.Raw.Type(), attrs); err != nil {
+		diags.AddError("Unable to Set Resource Identity", "The identity does not fit its schema; this is a bug in "+
+			"the provider, please report it: "+err.Error())
+		return
+	}
+	identity.Raw = tftypes.NewValue(identity.Raw.Type(), attrs)
 }
 
 func identityHoldsProjectID(raw tftypes.Value) bool {
