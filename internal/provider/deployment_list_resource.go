@@ -129,18 +129,64 @@ func (r *deploymentListResource) List(ctx context.Context, req list.ListRequest,
 		opts.MaxResults = int(req.Limit)
 	}
 	stream.Results = func(push func(list.ListResult) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel() // Terraform may stop reading early: stop the reads ahead too
 		q := deploymentQuery{client: r.client, req: req, project: config.Project.ValueString(), tags: map[string]types.Bool{}}
 		deployments, diags := q.find(ctx, opts)
 		if diags.HasError() {
 			push(list.ListResult{Diagnostics: diags})
 			return
 		}
+		var full []chan fullRead
+		if req.IncludeResource {
+			full = q.readAhead(ctx, deployments)
+		}
 		for i := range deployments {
-			if !push(q.result(ctx, &deployments[i])) {
+			result := q.result(ctx, &deployments[i])
+			if full != nil && !result.Diagnostics.HasError() {
+				q.fill(ctx, &result, <-full[i])
+			}
+			if !push(result) {
 				return
 			}
 		}
 	}
+}
+
+// listReadAhead bounds the deployments include_resource reads at once.
+const listReadAhead = 8
+
+// fullRead is one deployment as GET answers it, with approvals.
+type fullRead struct {
+	id         int64
+	deployment *gitlabapi.Deployment
+	err        error
+}
+
+// readAhead reads the listed deployments, up to listReadAhead at once, each into its own
+// channel, so that results go out in the list's order while the next reads are under way.
+func (q *deploymentQuery) readAhead(ctx context.Context, deployments []gitlabapi.Deployment) []chan fullRead {
+	reads := make([]chan fullRead, len(deployments))
+	for i := range reads {
+		reads[i] = make(chan fullRead, 1)
+	}
+	go func() {
+		slots := make(chan struct{}, listReadAhead)
+		for i := range deployments {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			go func() {
+				id := deployments[i].ID
+				d, err := q.client.GetDeployment(ctx, q.project, id)
+				reads[i] <- fullRead{id, d, err}
+				<-slots
+			}()
+		}
+	}()
+	return reads
 }
 
 // deploymentQuery is one List call: the project as GitLab names it and the tags learnt so far.
@@ -184,27 +230,28 @@ func (q *deploymentQuery) find(ctx context.Context, opts gitlabapi.ListDeploymen
 	return deployments, diags
 }
 
-// result is one listed deployment: its identity, display name and, when asked for, the resource
-// as an import of it would read it.
+// result is one listed deployment: its identity and display name.
 func (q *deploymentQuery) result(ctx context.Context, d *gitlabapi.Deployment) list.ListResult {
 	result := q.req.NewListResult(ctx)
 	result.DisplayName = deploymentDisplayName(d)
 	result.Diagnostics.Append(result.Identity.Set(ctx, deploymentIdentity{
 		ProjectID: types.Int64Value(q.projectID), DeploymentID: types.Int64Value(d.ID),
 	})...)
-	if !q.req.IncludeResource || result.Diagnostics.HasError() {
-		return result
-	}
-	// The list leaves out approvals: read the deployment as Read would.
-	full, err := q.client.GetDeployment(ctx, q.project, d.ID)
+	return result
+}
+
+// fill gives a result the resource as an import's refresh would read it, from the deployment read
+// in full (the list leaves out approvals).
+func (q *deploymentQuery) fill(ctx context.Context, result *list.ListResult, read fullRead) {
+	full, err := read.deployment, read.err
 	if err != nil {
-		addGitLabError(&result.Diagnostics, "Unable to Read Deployment", deploymentSubject(q.project, d.ID), err)
-		return result
+		addGitLabError(&result.Diagnostics, "Unable to Read Deployment", deploymentSubject(q.project, read.id), err)
+		return
 	}
 	noTimeouts, diags := nullTimeouts(ctx, q.req.ResourceSchema)
 	result.Diagnostics.Append(diags...)
 	if diags.HasError() {
-		return result
+		return
 	}
 	m := deploymentResourceModel{
 		Project:         types.StringValue(q.spelling),
@@ -220,7 +267,6 @@ func (q *deploymentQuery) result(ctx context.Context, d *gitlabapi.Deployment) l
 		m.Status = types.StringNull()
 	}
 	result.Diagnostics.Append(result.Resource.Set(ctx, &m)...)
-	return result
 }
 
 // nullTimeouts is the resource's timeouts block left out.

@@ -166,6 +166,26 @@ func TestProtocolList_includeResource(t *testing.T) {
 	h.expectRequests("listing with resources", map[string]int{routeProject: 1, routeList: 1, routeGet: 5, routeTag: 2})
 }
 
+// TestProtocolList_stopEarly: Terraform may stop reading the stream after any result, while
+// reads ahead are under way: the stream ends cleanly (the race detector watches the reads).
+func TestProtocolList_stopEarly(t *testing.T) {
+	t.Parallel()
+	fake := fakegitlab.NewTestServer(t, manyDeploymentsSeed(50), fakegitlab.Options{})
+	h := newProtocolHarnessFor(t, fake, tokenMaintainer)
+	stream, err := h.listServer().ListResource(h.ctx, &tfprotov6.ListResourceRequest{
+		TypeName: listType, Config: h.listConfig(map[string]string{"project": "acme/app"}), IncludeResource: true, Limit: 50,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := range stream.Results {
+		if len(r.Diagnostics) > 0 || r.Resource == nil {
+			t.Errorf("first result: %s, resource %v", diagText(r.Diagnostics), r.Resource)
+		}
+		break
+	}
+}
+
 // TestProtocolList_limitWithOnePage: five results of 250 deployments take one page request
 // of five.
 func TestProtocolList_limitWithOnePage(t *testing.T) {
