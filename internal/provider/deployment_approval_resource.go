@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -380,31 +379,6 @@ func (m *deploymentApprovalResourceModel) ruleForID(rule *gitlabapi.ApprovalRule
 		return 0
 	}
 	return rule.ID
-}
-
-// parseApprovalImportID splits `<project>:<deployment_id>[:<user_id>[:<rule_id>]]`; absent ids
-// are 0. GitLab project paths hold no colon.
-func parseApprovalImportID(id string) (project string, deploymentID, userID, ruleID int64, err error) {
-	parts := strings.Split(id, ":")
-	if len(parts) < 2 || len(parts) > 4 {
-		return "", 0, 0, 0, fmt.Errorf("import id %q has %d parts; the expected format is %s, for example "+
-			"acme/app:42 (the provider user's decision) or acme/app:42:7 (user 7's decision)", id, len(parts), approvalImportIDFormat)
-	}
-	project = parts[0]
-	if err := checkProject(project); err != nil {
-		return "", 0, 0, 0, fmt.Errorf("import id %q: %w; the expected format is %s", id, err, approvalImportIDFormat)
-	}
-	ids := make([]int64, 3)
-	names := []string{"deployment id", "user id", "rule id"}
-	for i, raw := range parts[1:] {
-		n, convErr := strconv.ParseInt(raw, 10, 64)
-		if convErr != nil || n <= 0 || raw != strconv.FormatInt(n, 10) {
-			return "", 0, 0, 0, fmt.Errorf("import id %q: the %s %q is not a positive whole number; the expected "+
-				"format is %s", id, names[i], raw, approvalImportIDFormat)
-		}
-		ids[i] = n
-	}
-	return project, ids[0], ids[1], ids[2], nil
 }
 
 // decisionWaysOut are the endings of a refusal's explanation that depend on what asked for the

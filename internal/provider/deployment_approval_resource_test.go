@@ -453,8 +453,8 @@ func TestParseApprovalImportID(t *testing.T) {
 		}
 	}
 	invalid := []struct{ id, mentions string }{
-		{"", "has 1 parts"},
-		{"acme/app", "has 1 parts"},
+		{"", "has no colon"},
+		{"acme/app", "has no colon"},
 		{"acme/app:1:2:3:4", "has 5 parts"},
 		{":42", "project is empty"},
 		{"app:42", "neither a numeric id nor a full path"},

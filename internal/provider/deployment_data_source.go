@@ -142,25 +142,9 @@ func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		addDeploymentReadError(&resp.Diagnostics, "Unable to Read Deployment", project, id, err)
 		return
 	}
-	config.setFromAPI(dep, d.tag(ctx, project, dep, &resp.Diagnostics))
+	config.setFromAPI(dep, deploymentTag(ctx, d.client, project, dep,
+		fmt.Sprintf("\"tag\" of %s is null.", deploymentSubject(project, dep.ID)), &resp.Diagnostics))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
-}
-
-// tag tells whether the deployment's ref is a tag, which GitLab never returns: from the CI job
-// that made it, else from the repository's tags. When the tags cannot be read (job tokens may not
-// reach that API) it is null, with a warning, rather than failing the whole read.
-func (d *deploymentDataSource) tag(ctx context.Context, project string, dep *gitlabapi.Deployment, diags *diag.Diagnostics) types.Bool {
-	if dep.Deployable != nil {
-		return types.BoolValue(dep.Deployable.Tag)
-	}
-	isTag, err := d.client.TagExists(ctx, project, dep.Ref)
-	if err != nil {
-		diags.AddAttributeWarning(path.Root("tag"), "Unable to Tell Whether the Deployment Ref Is a Tag", fmt.Sprintf(
-			"GitLab never returns a deployment's \"tag\", so the provider looks %q up among the tags of project %q, "+
-				"but GitLab refused: %v\n\n\"tag\" of %s is null.", dep.Ref, project, err, deploymentSubject(project, dep.ID)))
-		return types.BoolNull()
-	}
-	return types.BoolValue(isTag)
 }
 
 // setFromAPI fills every computed attribute from the deployment GitLab returned, through the
@@ -210,34 +194,11 @@ const projectNotFoundAdvice = "Check \"project\": it must be the numeric id or t
 // Schema parts shared by the data sources; their types match the converters in convert.go.
 
 func dataSourceUserAttribute(desc string) schema.SingleNestedAttribute {
-	return schema.SingleNestedAttribute{
-		MarkdownDescription: desc,
-		Computed:            true,
-		Attributes: map[string]schema.Attribute{
-			"id":       schema.Int64Attribute{MarkdownDescription: "User ID.", Computed: true},
-			"username": schema.StringAttribute{MarkdownDescription: "Username.", Computed: true},
-			"name":     schema.StringAttribute{MarkdownDescription: "Display name.", Computed: true},
-		},
-	}
+	return schema.SingleNestedAttribute{MarkdownDescription: desc, Computed: true, Attributes: dataSourceAttributes(userFields)}
 }
 
 func dataSourceJobAttribute() schema.SingleNestedAttribute {
-	computedString := func(desc string) schema.StringAttribute {
-		return schema.StringAttribute{MarkdownDescription: desc, Computed: true}
-	}
-	return schema.SingleNestedAttribute{
-		MarkdownDescription: "The CI job that created the deployment (GitLab's `deployable`); null for a deployment " +
-			"created through the API.",
-		Computed: true,
-		Attributes: map[string]schema.Attribute{
-			"id":      schema.Int64Attribute{MarkdownDescription: "Job ID.", Computed: true},
-			"name":    computedString("Job name."),
-			"stage":   computedString("Pipeline stage of the job."),
-			"status":  computedString("Job status, for example `success` or `manual`."),
-			"ref":     computedString("Ref the job ran for."),
-			"web_url": computedString("Link to the job in GitLab."),
-		},
-	}
+	return schema.SingleNestedAttribute{MarkdownDescription: jobDescription, Computed: true, Attributes: dataSourceAttributes(jobFields)}
 }
 
 func dataSourceApprovalAttributes() map[string]schema.Attribute {

@@ -294,7 +294,7 @@ func (q *deploymentQuery) tag(ctx context.Context, d *gitlabapi.Deployment, diag
 	if tag, ok := q.tags[d.Ref]; ok {
 		return tag
 	}
-	tag := (&deploymentResource{client: q.client}).learnTag(ctx, q.project, d, diags)
+	tag := deploymentTag(ctx, q.client, q.project, d, tagFromConfiguration(q.project, d), diags)
 	q.tags[d.Ref] = tag
 	return tag
 }

@@ -49,19 +49,7 @@ var onDestroyPolicies = []string{onDestroyKeep, onDestroyDelete, onDestroyCancel
 // defaultDeploymentTimeout bounds create and update, which may wait for approvals.
 const defaultDeploymentTimeout = time.Hour
 
-// environmentNamePattern is GitLab's rule for environment names (behaviour spec §1.3).
-var environmentNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_${}. -]([a-zA-Z0-9_/${}. -]*[a-zA-Z0-9_${}. -])?$`)
-
 var shaPattern = regexp.MustCompile(`^[0-9a-fA-F]{7,64}$`)
-
-// environmentValidators check an environment name against GitLab's rules.
-func environmentValidators() []validator.String {
-	return []validator.String{
-		stringvalidator.LengthBetween(1, 255),
-		stringvalidator.RegexMatches(environmentNamePattern, "must contain only letters, digits, "+
-			"'-', '_', '/', '$', '{', '}', '.' and spaces, and must not start or end with '/'"),
-	}
-}
 
 func shaValidators() []validator.String {
 	return []validator.String{stringvalidator.RegexMatches(shaPattern, "must be a commit SHA of 7 to 64 hexadecimal characters")}
@@ -128,7 +116,7 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 			"environment": schema.StringAttribute{
 				MarkdownDescription: "Name of the environment; GitLab creates it on first use. Changing it records a new deployment.",
 				Required:            true,
-				Validators:          environmentValidators(),
+				Validators:          environmentNameValidators(),
 				PlanModifiers:       []planmodifier.String{replacing(deploymentReplacingArguments, "environment")},
 			},
 			"ref": schema.StringAttribute{
@@ -220,21 +208,14 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 			"user": schema.SingleNestedAttribute{
 				MarkdownDescription: "User who recorded the deployment.",
 				Computed:            true,
-				Attributes:          userSchemaAttributes(),
+				Attributes:          resourceAttributes(userFields),
 				PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
 			},
 			"deployable": schema.SingleNestedAttribute{
-				MarkdownDescription: "The CI job that created the deployment, or null for a deployment recorded through the API.",
+				MarkdownDescription: jobDescription,
 				Computed:            true,
-				Attributes: map[string]schema.Attribute{
-					"id":      schema.Int64Attribute{MarkdownDescription: "Job id.", Computed: true},
-					"name":    schema.StringAttribute{MarkdownDescription: "Job name.", Computed: true},
-					"stage":   schema.StringAttribute{MarkdownDescription: "Pipeline stage of the job.", Computed: true},
-					"status":  schema.StringAttribute{MarkdownDescription: "Job status.", Computed: true},
-					"ref":     schema.StringAttribute{MarkdownDescription: "Ref the job ran for.", Computed: true},
-					"web_url": schema.StringAttribute{MarkdownDescription: "Job page in GitLab.", Computed: true},
-				},
-				PlanModifiers: []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+				Attributes:          resourceAttributes(jobFields),
+				PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
 			},
 			"pending_approval_count": schema.Int64Attribute{
 				MarkdownDescription: "Approvals still needed, summed over the approval rules of a protected environment; " +
@@ -250,7 +231,7 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 						"user": schema.SingleNestedAttribute{
 							MarkdownDescription: "User who decided.",
 							Computed:            true,
-							Attributes:          userSchemaAttributes(),
+							Attributes:          resourceAttributes(userFields),
 						},
 						"status":     schema.StringAttribute{MarkdownDescription: "`approved` or `rejected`.", Computed: true},
 						"comment":    schema.StringAttribute{MarkdownDescription: "Comment given, or null.", Computed: true},
@@ -340,7 +321,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 	}
 
 	if state.Tag.IsNull() {
-		state.Tag = r.learnTag(ctx, project, d, &resp.Diagnostics)
+		state.Tag = deploymentTag(ctx, r.client, project, d, tagFromConfiguration(project, d), &resp.Diagnostics)
 	}
 	if state.OnDestroy.IsNull() {
 		state.OnDestroy = types.StringValue(onDestroyKeep)
@@ -581,23 +562,27 @@ func (r *deploymentResource) cancelAndDelete(ctx context.Context, project string
 	return r.client.DeleteDeployment(ctx, project, id)
 }
 
-// learnTag finds out after an import whether the deployment's ref is a tag, which GitLab never
-// returns: from the CI job that made it, else from the repository's tags. When the tags cannot
-// be read (job tokens may not reach that API), it stays null and the configuration decides.
-func (r *deploymentResource) learnTag(ctx context.Context, project string, d *gitlabapi.Deployment, diags *diag.Diagnostics) types.Bool {
+// deploymentTag tells whether d's ref is a tag, which GitLab never returns: from the CI job that
+// made it, else from the project's tags. When the tags cannot be read (job tokens may not reach
+// that API), it is null, with a warning that ends with what follows from that.
+func deploymentTag(ctx context.Context, client *gitlabapi.Client, project string, d *gitlabapi.Deployment, consequence string, diags *diag.Diagnostics) types.Bool {
 	if d.Deployable != nil {
 		return types.BoolValue(d.Deployable.Tag)
 	}
-	isTag, err := r.client.TagExists(ctx, project, d.Ref)
+	isTag, err := client.TagExists(ctx, project, d.Ref)
 	if err != nil {
 		diags.AddWarning("Unable to Tell Whether the Deployment Ref Is a Tag", fmt.Sprintf(
 			"GitLab never returns a deployment's \"tag\", so the provider looks %q up among the tags of project %q, "+
-				"but GitLab refused: %v\n\nThe next apply takes \"tag\" from the configuration, without "+
-				"replacing %s: make sure it says whether %q is a tag.", d.Ref, project, err,
-			deploymentSubject(project, d.ID), d.Ref))
+				"but GitLab refused: %v\n\n%s", d.Ref, project, err, consequence))
 		return types.BoolNull()
 	}
 	return types.BoolValue(isTag)
+}
+
+// tagFromConfiguration is what follows when an import cannot learn tag.
+func tagFromConfiguration(project string, d *gitlabapi.Deployment) string {
+	return fmt.Sprintf("The next apply takes \"tag\" from the configuration, without replacing %s: make sure it "+
+		"says whether %q is a tag.", deploymentSubject(project, d.ID), d.Ref)
 }
 
 // sameProject reports whether two spellings name one project: paths equal but for case, or an
@@ -622,14 +607,6 @@ func (r *deploymentResource) sameProject(ctx context.Context, a, b types.String)
 		return false, fmt.Errorf("reading project %q failed: %w", fullPath, err)
 	}
 	return fmt.Sprint(p.ID) == id, nil
-}
-
-func userSchemaAttributes() map[string]schema.Attribute {
-	return map[string]schema.Attribute{
-		"id":       schema.Int64Attribute{MarkdownDescription: "User id.", Computed: true},
-		"username": schema.StringAttribute{MarkdownDescription: "Username.", Computed: true},
-		"name":     schema.StringAttribute{MarkdownDescription: "Display name.", Computed: true},
-	}
 }
 
 // projectValidator accepts a numeric project id or a full path.

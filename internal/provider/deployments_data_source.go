@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -338,15 +337,6 @@ func setNames(values map[string]types.String) []string {
 		}
 	}
 	return names
-}
-
-// codeList renders names as "`a`" or "`a` and `b`".
-func codeList(names []string) string {
-	quoted := make([]string, len(names))
-	for i, n := range names {
-		quoted[i] = "`" + n + "`"
-	}
-	return strings.Join(quoted, " and ")
 }
 
 // rfc3339StringValidator accepts RFC 3339 date-times such as 2026-01-31T00:00:00Z.

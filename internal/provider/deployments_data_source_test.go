@@ -504,7 +504,7 @@ data "gitlabdeploy_deployments" "test" {
 		{`  sort = "down"`, "Attribute sort value must be one of"},
 		{`  order_by = "ref"`, "Attribute order_by value must be one of"},
 		{`  max_results = 0`, "Attribute max_results value must be at least 1"},
-		{`  environment = ""`, "Attribute environment string length must be at least 1"},
+		{`  environment = ""`, "Attribute environment string length must be between 1 and 255"},
 	}
 	testSteps := make([]resource.TestStep, len(steps))
 	for i, step := range steps {

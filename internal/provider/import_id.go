@@ -12,24 +12,57 @@ import (
 const importIDFormat = "<project>:<deployment_id>"
 
 // parseImportID splits `<project>:<deployment_id>`, where project is a numeric id or a full path
-// such as `acme/app` (GitLab paths hold no colon) and deployment_id is the deployment's global
-// id (not its iid).
+// such as `acme/app` and deployment_id is the deployment's global id (not its iid).
 func parseImportID(id string) (project string, deploymentID int64, err error) {
-	i := strings.LastIndex(id, ":")
-	if i < 0 {
-		return "", 0, fmt.Errorf("import id %q has no colon; the expected format is %s, "+
-			"for example acme/app:42 or 7:42", shorten(id), importIDFormat)
+	project, ids, err := parseColonIDs(id, importIDFormat, "acme/app:42 or 7:42", "deployment id")
+	if err != nil {
+		return "", 0, err
 	}
-	project, rawID := id[:i], id[i+1:]
+	return project, ids[0], nil
+}
+
+// parseApprovalImportID splits `<project>:<deployment_id>[:<user_id>[:<rule_id>]]`; absent ids
+// are 0.
+func parseApprovalImportID(id string) (project string, deploymentID, userID, ruleID int64, err error) {
+	project, ids, err := parseColonIDs(id, approvalImportIDFormat,
+		"acme/app:42 (the provider user's decision) or acme/app:42:7 (user 7's decision)", "deployment id", "user id", "rule id")
+	if err != nil {
+		return "", 0, 0, 0, err
+	}
+	ids = append(ids, 0, 0)
+	return project, ids[0], ids[1], ids[2], nil
+}
+
+// parseColonIDs splits an import id into a project and positive ids, separated by colons (GitLab
+// paths hold none): the first id is required, the others optional, named by names in errors
+// that state the format and an example.
+func parseColonIDs(id, format, example string, names ...string) (project string, ids []int64, err error) {
+	parts := strings.Split(id, ":")
+	switch {
+	case len(parts) == 1:
+		return "", nil, fmt.Errorf("import id %q has no colon; the expected format is %s, for example %s",
+			shorten(id), format, example)
+	case len(parts) > 1+len(names):
+		return "", nil, fmt.Errorf("import id %q has %d parts separated by colons, at most %d; the expected format is %s, "+
+			"for example %s", shorten(id), len(parts), 1+len(names), format, example)
+	}
+	project = parts[0]
 	if err := checkProject(project); err != nil {
-		return "", 0, fmt.Errorf("import id %q: %w; the expected format is %s", shorten(id), err, importIDFormat)
+		return "", nil, fmt.Errorf("import id %q: %w; the expected format is %s", shorten(id), err, format)
 	}
-	deploymentID, convErr := strconv.ParseInt(rawID, 10, 64)
-	if convErr != nil || deploymentID <= 0 || rawID != strconv.FormatInt(deploymentID, 10) {
-		return "", 0, fmt.Errorf("import id %q: the deployment id %q is not a positive whole number (use the "+
-			"deployment's id, not its iid); the expected format is %s", shorten(id), shorten(rawID), importIDFormat)
+	for i, raw := range parts[1:] {
+		n, convErr := strconv.ParseInt(raw, 10, 64)
+		if convErr != nil || n <= 0 || raw != strconv.FormatInt(n, 10) {
+			hint := ""
+			if i == 0 {
+				hint = " (use the deployment's id, not its iid)"
+			}
+			return "", nil, fmt.Errorf("import id %q: the %s %q is not a positive whole number%s; the expected format is %s",
+				shorten(id), names[i], shorten(raw), hint, format)
+		}
+		ids = append(ids, n)
 	}
-	return project, deploymentID, nil
+	return project, ids, nil
 }
 
 // maxPathLength is GitLab's limit on the path of a group or project, in characters.

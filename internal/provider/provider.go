@@ -385,26 +385,28 @@ func configuredData(data any, diags *diag.Diagnostics) *providerData {
 }
 
 // enumMarkdown renders allowed values for schema docs: "`a`, `b` or `c`".
-func enumMarkdown(values []string) string {
-	quoted := make([]string, len(values))
-	for i, v := range values {
-		quoted[i] = "`" + v + "`"
-	}
-	return joinOr(quoted)
-}
+func enumMarkdown(values []string) string { return joinWords(quoteEach(values, markdownCode), "or") }
+
+// codeList renders names that all apply in Markdown: "`a`" or "`a` and `b`".
+func codeList(names []string) string { return joinWords(quoteEach(names, markdownCode), "and") }
 
 // enumText renders allowed values for diagnostics: `"a", "b" or "c"`.
-func enumText(values []string) string {
+func enumText(values []string) string { return joinWords(quoteEach(values, strconv.Quote), "or") }
+
+func markdownCode(s string) string { return "`" + s + "`" }
+
+func quoteEach(values []string, quote func(string) string) []string {
 	quoted := make([]string, len(values))
 	for i, v := range values {
-		quoted[i] = strconv.Quote(v)
+		quoted[i] = quote(v)
 	}
-	return joinOr(quoted)
+	return quoted
 }
 
-func joinOr(items []string) string {
+// joinWords joins items as a sentence does: "a", "a or b", "a, b or c" (with conjunction "or").
+func joinWords(items []string, conjunction string) string {
 	if len(items) < 2 {
 		return strings.Join(items, "")
 	}
-	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+	return strings.Join(items[:len(items)-1], ", ") + " " + conjunction + " " + items[len(items)-1]
 }

@@ -63,7 +63,7 @@ func (a *recordDeploymentAction) Schema(ctx context.Context, _ action.SchemaRequ
 			"environment": schema.StringAttribute{
 				MarkdownDescription: "Name of the environment; GitLab creates it on first use.",
 				Required:            true,
-				Validators:          environmentValidators(),
+				Validators:          environmentNameValidators(),
 			},
 			"ref": schema.StringAttribute{
 				MarkdownDescription: "Branch or tag deployed.",

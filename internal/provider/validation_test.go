@@ -122,8 +122,8 @@ func badInputs() []badInput {
 	add(a, "represented_as", long(10_000), `represented_as UTF-8 character count must be between 1 and 255, got: 10000`)
 
 	l := deploymentsData
-	add(l, "environment", `""`, `environment string length must be at least 1, got: 0`)
-	add(l, "environment", long(10_000), `environment string length must be at most 255, got: 10000`)
+	add(l, "environment", `""`, `environment string length must be between 1 and 255, got: 0`)
+	add(l, "environment", long(10_000), `environment string length must be between 1 and 255, got: 10000`)
 	add(l, "environment", `"/production"`, environmentChars)
 	add(l, "status", `"done"`, `status value must be one of:.*"created".*"blocked"`)
 	add(l, "order_by", `"name"`, `order_by value must be one of:.*"id".*"finished_at"`)
@@ -315,9 +315,9 @@ func TestAccValidation_badImportIDsRefusedAndMissingStatusWarnedAtPlan(t *testin
 		{deploymentBlock, "acme%2Fapp:4", `neither a numeric id nor a full path`},
 		{deploymentBlock, "acme/äpp:4", `character "ä"`},
 		{deploymentBlock, "0:4", `not a positive project id`},
-		{deploymentBlock, "acme/app:4:5", `contains a colon`},
+		{deploymentBlock, "acme/app:4:5", `has 3 parts separated by colons, at most 2`},
 		{deploymentBlock, "acme/app:" + strings.Repeat("9", 10_000), `deployment id "9{60}… \(10000 characters\)" is not a positive whole number`},
-		{approvalBlock, "acme/app", `has 1 parts; ` + approvalFormat},
+		{approvalBlock, "acme/app", `has no colon; ` + approvalFormat},
 		{approvalBlock, "acme/app:4:3:2:1", `has 5 parts`},
 		{approvalBlock, "acme/app:4:x", `user id "x" is not a positive whole number`},
 		{approvalBlock, "acme/app:4:3:0", `rule id "0" is not a positive whole number`},

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -13,12 +14,13 @@ import (
 // maxNameLength is GitLab's limit on environment, user and group names, in characters.
 const maxNameLength = 255
 
-// environmentNameValidators refuse what GitLab refuses as an environment name (behaviour spec
-// §1.3).
+// environmentNamePattern is GitLab's rule for environment names (DESIGN.md §A1).
+var environmentNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_${}. -]([a-zA-Z0-9_/${}. -]*[a-zA-Z0-9_${}. -])?$`)
+
+// environmentNameValidators refuse what GitLab refuses as an environment name (DESIGN.md §A1).
 func environmentNameValidators() []validator.String {
 	return []validator.String{
-		stringvalidator.LengthAtLeast(1),
-		stringvalidator.LengthAtMost(maxNameLength),
+		stringvalidator.LengthBetween(1, maxNameLength),
 		stringvalidator.RegexMatches(environmentNamePattern, "must contain only letters, digits, "+
 			"'-', '_', '/', '$', '{', '}', '.' and spaces, and must not start or end with '/'"),
 	}
