@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// authMode is how an endpoint treats credentials (§0, §5, §7.2).
+// authMode is how an endpoint treats credentials (DESIGN.md §A1, §A6, §A7).
 type authMode int
 
 const (
@@ -68,7 +68,7 @@ func (c *call) param(name string) string {
 	return s
 }
 
-// findProject is the project lookup of §7.3 with the job-token scope check before the
+// findProject is the project lookup of DESIGN.md §A1 with the job-token scope check before the
 // visibility check, as GitLab's find_project! does.
 func (c *call) findProject() (*project, *reply) {
 	p := c.st.findProject(c.vars["id"])
@@ -218,7 +218,7 @@ func (g *grape) dateTime(name string) *time.Time {
 	return &t
 }
 
-// page is the result of the pagination parameters (§7.1).
+// page is the result of the pagination parameters (DESIGN.md §A5).
 type page struct {
 	page, perPage    int
 	requestedPerPage string // echoed in Link

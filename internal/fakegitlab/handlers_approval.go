@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// POST /projects/:id/deployments/:deployment_id/approval (§1.7, §4).
+// POST /projects/:id/deployments/:deployment_id/approval (DESIGN.md §A4).
 func handleApproval(c *call) reply {
 	if rep := c.authenticate(authRequired); rep != nil {
 		return *rep
@@ -65,8 +65,8 @@ func handleApproval(c *call) reply {
 	return jsonReply(http.StatusCreated, c.approvalJSON(a))
 }
 
-// approvalRule runs the checks of §4.5 in GitLab's order and picks the rule the approval counts
-// for (§4.2); refusal is the 400 message when one fails.
+// approvalRule runs the checks of DESIGN.md §A4 in GitLab's order and picks the rule the approval counts
+// for (DESIGN.md §A4); refusal is the 400 message when one fails.
 func (c *call) approvalRule(p *project, d *deployment, status string, representedAs *string) (rule *accessEntry, refusal string) {
 	if p.protectedEnv(d.env.name) == nil {
 		return nil, "This environment is not protected."

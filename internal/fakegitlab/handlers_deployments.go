@@ -15,7 +15,7 @@ var (
 	updateStatusValues = []string{"running", "success", "failed", "canceled"}
 )
 
-// GET /projects/:id/deployments (§1.1).
+// GET /projects/:id/deployments (DESIGN.md §A5).
 func handleListDeployments(c *call) reply {
 	if rep := c.authenticate(authRequired); rep != nil {
 		return *rep
@@ -107,7 +107,7 @@ func compareDeployments(a, b *deployment, orderBy string) int {
 	return cmp.Compare(a.id, b.id)
 }
 
-// GET /projects/:id/deployments/:deployment_id (§1.2).
+// GET /projects/:id/deployments/:deployment_id (DESIGN.md §A5).
 func handleGetDeployment(c *call) reply {
 	if rep := c.authenticate(authRequired); rep != nil {
 		return *rep
@@ -131,7 +131,7 @@ func handleGetDeployment(c *call) reply {
 	return jsonReply(http.StatusOK, c.deploymentExtendedJSON(d))
 }
 
-// POST /projects/:id/deployments (§1.3).
+// POST /projects/:id/deployments (DESIGN.md §A2).
 func handleCreateDeployment(c *call) reply {
 	if rep := c.authenticate(authRequired); rep != nil {
 		return *rep
@@ -175,7 +175,7 @@ func handleCreateDeployment(c *call) reply {
 	return jsonReply(http.StatusCreated, c.deploymentExtendedJSON(d))
 }
 
-// setStatus moves d to status at time t (§2); entering success links merged merge requests.
+// setStatus moves d to status at time t (DESIGN.md §A2); entering success links merged merge requests.
 func (s *store) setStatus(d *deployment, status string, t time.Time) {
 	d.status = status
 	d.updatedAt = t
@@ -206,7 +206,7 @@ func (s *store) linkMergeRequests(d *deployment) {
 	}
 }
 
-// PUT /projects/:id/deployments/:deployment_id (§1.4).
+// PUT /projects/:id/deployments/:deployment_id (DESIGN.md §A2).
 func handleUpdateDeployment(c *call) reply {
 	if rep := c.authenticate(authRequired); rep != nil {
 		return *rep
@@ -237,7 +237,7 @@ func handleUpdateDeployment(c *call) reply {
 	return jsonReply(http.StatusOK, c.deploymentExtendedJSON(d))
 }
 
-// DELETE /projects/:id/deployments/:deployment_id (§3).
+// DELETE /projects/:id/deployments/:deployment_id (DESIGN.md §A3).
 func handleDeleteDeployment(c *call) reply {
 	if rep := c.authenticate(authRequired); rep != nil {
 		return *rep
@@ -282,7 +282,7 @@ func (c *call) modifiedSince(lastModified time.Time) bool {
 	return err == nil && lastModified.After(t)
 }
 
-// GET /projects/:id/deployments/:deployment_id/merge_requests (§1.6).
+// GET /projects/:id/deployments/:deployment_id/merge_requests (DESIGN.md §A5).
 func handleDeploymentMergeRequests(c *call) reply {
 	if rep := c.authenticate(authRequired); rep != nil {
 		return *rep

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// GET /user (§7.4).
+// GET /user (DESIGN.md §A6).
 func handleUser(c *call) reply {
 	if rep := c.authenticate(authNoJobToken); rep != nil {
 		return *rep
@@ -57,7 +57,7 @@ type projectJSON struct {
 	} `json:"permissions"`
 }
 
-// GET /projects/:id (§7.4): any member or administrator; job tokens count as no credentials.
+// GET /projects/:id (DESIGN.md §A1): any member or administrator; job tokens count as no credentials.
 func handleProject(c *call) reply {
 	if rep := c.authenticate(authNoJobToken); rep != nil {
 		return *rep
@@ -99,7 +99,7 @@ func (c *call) namespaceJSON(ns string) namespaceJSON {
 	return namespaceJSON{ID: 100000 + int64(crc32.ChecksumIEEE([]byte(ns))%100000), Name: last, Path: last, Kind: "group", FullPath: ns}
 }
 
-// GET /projects/:id/repository/tags/:tag_name (§7.4): Reporter.
+// GET /projects/:id/repository/tags/:tag_name (DESIGN.md §A5): Reporter.
 func handleTag(c *call) reply {
 	if rep := c.authenticate(authOptional); rep != nil {
 		return *rep

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// protectedEnvCall runs the common start of every protected-environments endpoint (§5): job
+// protectedEnvCall runs the common start of every protected-environments endpoint (DESIGN.md §A7): job
 // tokens count as no credentials, then the project lookup and the Maintainer check, both before
 // parameter validation.
 func (c *call) protectedEnvCall() (*project, *reply) {
@@ -185,7 +185,7 @@ func (g *grape) entries(name string, required bool, attrs []entryAttr, atLeastOn
 	return out, true
 }
 
-// saveProtectedEnv is POST (create) and PUT, checked in the order of §5.
+// saveProtectedEnv is POST (create) and PUT, checked in the order of DESIGN.md §A7.
 func (c *call) saveProtectedEnv(create bool) reply {
 	p, rep := c.protectedEnvCall()
 	if rep != nil {
@@ -307,7 +307,7 @@ func (c *call) applyEntries(p *project, old []*accessEntry, params []entryParam)
 	return out, true
 }
 
-// grantable is the silent filter of §5 step 5: a user must be at least a Developer of the
+// grantable is the silent filter of DESIGN.md §A7: a user must be at least a Developer of the
 // project, a group must be one the project is shared with.
 func (c *call) grantable(p *project, ep entryParam) bool {
 	if id, ok := ep.int("user_id"); ok {
@@ -322,7 +322,7 @@ func (c *call) grantable(p *project, ep entryParam) bool {
 	return true
 }
 
-// entryErrors is the model validation of §5 step 6, as Rails' full messages.
+// entryErrors is the model validation of DESIGN.md §A7, as Rails' full messages.
 func entryErrors(create bool, name string, deploy, rules []*accessEntry) []string {
 	var msgs []string
 	add := func(m string) {

@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// params is a request's merged parameter set (§0): query string, then the form or JSON body, then
+// params is a request's merged parameter set (DESIGN.md §A1): query string, then the form or JSON body, then
 // the path parameters, later sources winning. Values are string, json.Number, bool, nil (JSON
 // null), []any or map[string]any.
 type params map[string]any

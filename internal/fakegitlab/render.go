@@ -119,7 +119,7 @@ func (c *call) jobJSON(d *deployment) *jobJSON {
 	return j
 }
 
-// deploymentJSON is a list item (§6.1).
+// deploymentJSON is a list item (DESIGN.md §A5).
 type deploymentJSON struct {
 	ID          int64           `json:"id"`
 	IID         int64           `json:"iid"`
@@ -133,7 +133,7 @@ type deploymentJSON struct {
 	Status      string          `json:"status"`
 }
 
-// deploymentExtendedJSON is GET one, POST and PUT (§6.2).
+// deploymentExtendedJSON is GET one, POST and PUT (DESIGN.md §A5).
 type deploymentExtendedJSON struct {
 	deploymentJSON
 	PendingApprovalCount int             `json:"pending_approval_count"`

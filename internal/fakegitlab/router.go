@@ -156,7 +156,7 @@ func (rep reply) write(w http.ResponseWriter) {
 	_, _ = w.Write(body)
 }
 
-// call is one API request on its way through the pipeline of §0.
+// call is one API request on its way through the pipeline of DESIGN.md §A1.
 type call struct {
 	srv      *Server
 	r        *http.Request

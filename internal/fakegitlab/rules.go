@@ -65,7 +65,7 @@ func (s *store) can(u *user, p *project, min int) bool {
 	return u.admin || s.projectLevel(u, p) >= min
 }
 
-// matches is the deploy-access test (§4.1), also used to match approval rules (§4.2).
+// matches is the deploy-access test (DESIGN.md §A1), also used to match approval rules (§A4).
 func (s *store) matches(u *user, p *project, e *accessEntry) bool {
 	switch {
 	case u.admin:
@@ -128,7 +128,7 @@ func (d *deployment) approvalRules() []*accessEntry {
 	return rules
 }
 
-// ruleState is one rule's standing for one deployment (§4.3).
+// ruleState is one rule's standing for one deployment (DESIGN.md §A4).
 type ruleState struct {
 	rule     *accessEntry
 	approved int
@@ -172,7 +172,7 @@ func isFinished(status string) bool { return isFinishedStatus[status] }
 // updateEvents maps the statuses a PUT may ask for to the state-machine event it fires.
 var updateEvents = map[string]string{"running": "run", "success": "succeed", "failed": "drop", "canceled": "cancel"}
 
-// canTransition reports whether the event for status `to` may fire from `from` (§2).
+// canTransition reports whether the event for status `to` may fire from `from` (DESIGN.md §A2).
 func canTransition(from, to string) bool {
 	if to == "running" {
 		return from == "created" || from == "blocked"
@@ -181,7 +181,7 @@ func canTransition(from, to string) bool {
 }
 
 // currentDeployment is the environment's success deployment with the latest finished_at, ties by
-// highest id, a nil finished_at counting as latest (§3).
+// highest id, a nil finished_at counting as latest (DESIGN.md §A3).
 func currentDeployment(p *project, env *environment) *deployment {
 	var cur *deployment
 	for _, d := range p.deployments {
@@ -229,7 +229,7 @@ func environmentNameErrors(name string) []string {
 
 var nonSlugChars = regexp.MustCompile(`[^a-z0-9]`)
 
-// environmentSlug is GitLab's environment slug (§6.3).
+// environmentSlug is GitLab's environment slug (DESIGN.md §A5).
 func environmentSlug(name string) string {
 	slug := nonSlugChars.ReplaceAllString(strings.ToLower(name), "-")
 	if slug == "" || slug[0] < 'a' || slug[0] > 'z' {

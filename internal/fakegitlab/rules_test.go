@@ -25,7 +25,7 @@ func seedProject(deployments ...SeedDeployment) *Seed {
 
 func TestUpdateFollowsTheStateMachine(t *testing.T) {
 	t.Parallel()
-	// Rows: current status; columns: requested status; "" = ok, else the refused event (§2).
+	// Rows: current status; columns: requested status; "" = ok, else the refused event (DESIGN.md §A2).
 	table := map[string]map[string]string{
 		"created":  {"running": "", "success": "", "failed": "", "canceled": ""},
 		"running":  {"running": "run", "success": "", "failed": "", "canceled": ""},

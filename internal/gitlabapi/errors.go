@@ -93,7 +93,7 @@ func StatusCode(err error) int {
 	return 0
 }
 
-// messageKinds maps GitLab's verbatim refusals (behaviour spec §1.3–§4.6, §7.2) to kinds.
+// messageKinds maps GitLab's verbatim refusals (DESIGN.md §A1 to §A6) to kinds.
 var messageKinds = []struct {
 	contains string
 	kind     error

@@ -16,7 +16,7 @@ var allKinds = []error{
 	ErrNoApprovalPermission, ErrNoMatchingRule, ErrCommentTooLong,
 }
 
-// TestNewError_verbatimGitLabAnswers classifies every error answer the behaviour spec quotes.
+// TestNewError_verbatimGitLabAnswers classifies every refusal of GitLab that DESIGN.md §A describes, in its exact words.
 func TestNewError_verbatimGitLabAnswers(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -26,7 +26,7 @@ func TestNewError_verbatimGitLabAnswers(t *testing.T) {
 		message string  // the readable text
 		kinds   []error // every kind it must match; nil: none
 	}{
-		// §0 and §7.2: authentication and permission.
+		// §A1 and §A6: authentication and permission.
 		{"unauthorized", 401, `{"message":"401 Unauthorized"}`, "401 Unauthorized", []error{ErrUnauthorized}},
 		{"expired token", 401,
 			`{"error":"invalid_token","error_description":"Token is expired. You can either do re-authorization or token refresh."}`,
@@ -43,7 +43,7 @@ func TestNewError_verbatimGitLabAnswers(t *testing.T) {
 			"403 Forbidden - Insufficient permissions to access this resource in project acme/app. The following token permission is required: admin_deployments.",
 			[]error{ErrForbidden}},
 
-		// §0 and §7.3: the three 404s.
+		// §A1: the three 404s.
 		{"project not found", 404, `{"message":"404 Project Not Found"}`, "404 Project Not Found",
 			[]error{ErrProjectNotFound, ErrNotFound}},
 		{"deployment not found", 404, `{"message":"404 Not found"}`, "404 Not found",
@@ -55,7 +55,7 @@ func TestNewError_verbatimGitLabAnswers(t *testing.T) {
 			[]error{ErrRouteNotFound, ErrNotFound}},
 		{"empty 404", 404, ``, "", []error{ErrRouteNotFound, ErrNotFound}},
 
-		// §0 and §1: Grape's parameter errors.
+		// §A1: parameter errors.
 		{"create without body", 400,
 			`{"error":"environment is missing, sha is missing, ref is missing, tag is missing, status is missing, status does not have a valid value"}`,
 			"environment is missing, sha is missing, ref is missing, tag is missing, status is missing, status does not have a valid value",
@@ -73,7 +73,7 @@ func TestNewError_verbatimGitLabAnswers(t *testing.T) {
 		{"bad access level", 400, `{"error":"deploy_access_levels[0][access_level] does not have a valid value"}`,
 			"deploy_access_levels[0][access_level] does not have a valid value", []error{ErrBadRequest}},
 
-		// §1.1: list filter combinations.
+		// §A5: list filter combinations.
 		{"both filters", 400,
 			"{\"message\":\"400 Bad request - Both `updated_at` filter and `finished_at` filter can not be specified\"}",
 			"400 Bad request - Both `updated_at` filter and `finished_at` filter can not be specified", []error{ErrBadRequest}},
@@ -91,7 +91,7 @@ func TestNewError_verbatimGitLabAnswers(t *testing.T) {
 			"{\"message\":\"400 Bad request - `finished_at` filter must be combined with `success` status filter.\"}",
 			"400 Bad request - `finished_at` filter must be combined with `success` status filter.", []error{ErrBadRequest}},
 
-		// §1.3: create.
+		// §A2: create.
 		{"unknown ref", 400, `{"message":{"ref":["The branch or tag does not exist"]}}`,
 			"ref The branch or tag does not exist", []error{ErrRefNotFound}},
 		{"unknown sha", 400, `{"message":{"sha":["The commit does not exist"]}}`,
@@ -103,7 +103,7 @@ func TestNewError_verbatimGitLabAnswers(t *testing.T) {
 			"name can contain only letters, digits, '-', '_', '/', '$', '{', '}', '.', and spaces, but it cannot start or end with '/'",
 			[]error{ErrInvalidEnvironment}},
 
-		// §1.4 and §2: update.
+		// §A2: update.
 		{"CI deployment", 403, `{"message":"403 Forbidden - Deployments created using GitLab CI can not be updated using the API"}`,
 			"403 Forbidden - Deployments created using GitLab CI can not be updated using the API", []error{ErrCIDeployment}},
 		{"transition run", 400, `{"message":{"status":["cannot transition via \"run\""]}}`,
@@ -115,14 +115,14 @@ func TestNewError_verbatimGitLabAnswers(t *testing.T) {
 		{"transition cancel", 400, `{"message":{"status":["cannot transition via \"cancel\""]}}`,
 			`status cannot transition via "cancel"`, []error{ErrInvalidTransition}},
 
-		// §3: delete.
+		// §A3: delete.
 		{"running", 400, `{"message":"Cannot destroy running deployment"}`, "Cannot destroy running deployment",
 			[]error{ErrDeploymentRunning}},
 		{"currently deployed", 400, `{"message":"Deployment currently deployed to environment"}`,
 			"Deployment currently deployed to environment", []error{ErrCurrentlyDeployed}},
 		{"precondition", 412, `{"message":"412 Precondition Failed"}`, "412 Precondition Failed", nil},
 
-		// §4.5 and §4.6: approvals.
+		// §A4: approvals.
 		{"unrecognized status", 400, `{"message":"Unrecognized approval status."}`, "Unrecognized approval status.",
 			[]error{ErrBadRequest}},
 		{"not protected", 400, `{"message":"This environment is not protected."}`, "This environment is not protected.",
@@ -148,7 +148,7 @@ func TestNewError_verbatimGitLabAnswers(t *testing.T) {
 		{"rejection of a finished CI deployment", 500, `{"message":"500 Internal Server Error"}`,
 			"500 Internal Server Error", []error{ErrServer}},
 
-		// §5: protected environments.
+		// §A7: protected environments.
 		{"deprecated count", 422,
 			`{"message":"Parameter 'required_approval_count' is deprecated and shouldn't be used. See https://gitlab.com/groups/gitlab-org/-/epics/9662"}`,
 			"Parameter 'required_approval_count' is deprecated and shouldn't be used. See https://gitlab.com/groups/gitlab-org/-/epics/9662",
@@ -166,7 +166,7 @@ func TestNewError_verbatimGitLabAnswers(t *testing.T) {
 			"approval_rules[0][access_level], approval_rules[0][user_id], approval_rules[0][group_id] are missing, at least one parameter must be provided",
 			[]error{ErrBadRequest}},
 
-		// §7.2 and the fake's faults: throttling and server errors.
+		// §A6 and the fake's faults: throttling and server errors.
 		{"throttled", 429, `Retry later`, "Retry later", []error{ErrRateLimited}},
 		{"bad gateway", 502, `{"message":"502 Bad Gateway"}`, "502 Bad Gateway", []error{ErrServer}},
 		{"unavailable", 503, `{"message":"503 Service Unavailable"}`, "503 Service Unavailable", []error{ErrServer}},

@@ -12,7 +12,7 @@ var statusEvents = map[string]string{
 }
 
 // TransitionAllowed reports whether GitLab moves a deployment from status from to status to
-// with a PUT (behaviour spec §2), and names the event it fires. GitLab runs a deployment only
+// with a PUT (DESIGN.md §A2), and names the event it fires. GitLab runs a deployment only
 // from created or blocked; it succeeds, drops or cancels one from any other status. Moving to
 // the current status is refused too: GitLab treats it as an error, not a no-op.
 func TransitionAllowed(from, to string) (event string, ok bool) {

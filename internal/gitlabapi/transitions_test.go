@@ -2,7 +2,7 @@ package gitlabapi
 
 import "testing"
 
-// The table of behaviour spec §2: rows are the current status, columns the status asked for.
+// GitLab's transitions (DESIGN.md §A2): rows are the current status, columns the status asked for.
 func TestTransitionAllowed(t *testing.T) {
 	t.Parallel()
 	to := []string{StatusRunning, StatusSuccess, StatusFailed, StatusCanceled}

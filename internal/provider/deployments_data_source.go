@@ -27,7 +27,7 @@ var (
 	_ datasource.DataSourceWithConfigValidators = (*deploymentsDataSource)(nil)
 )
 
-// Values GitLab accepts for the list filters (behaviour spec §1.1).
+// Values GitLab accepts for the list filters (DESIGN.md §A5).
 var (
 	listStatuses = []string{
 		gitlabapi.StatusCreated, gitlabapi.StatusRunning, gitlabapi.StatusSuccess, gitlabapi.StatusFailed,
@@ -251,7 +251,7 @@ func listOptions(config deploymentsDataSourceModel) (gitlabapi.ListDeploymentsOp
 var finishedStatuses = []string{gitlabapi.StatusSuccess, gitlabapi.StatusFailed, gitlabapi.StatusCanceled}
 
 // deploymentFilterPairing checks GitLab's rules for combining the list filters with the sort
-// order (behaviour spec §1.1) at plan time, so that no user meets GitLab's 400 for them.
+// order (DESIGN.md §A5) at plan time, so that no user meets GitLab's 400 for them.
 type deploymentFilterPairing struct{}
 
 func (deploymentFilterPairing) Description(ctx context.Context) string {

@@ -100,7 +100,7 @@ func deploymentSubject(project string, id int64) string {
 	return fmt.Sprintf("deployment %d of project %q", id, project)
 }
 
-// transitionRefusedDetail explains a status change GitLab refuses (behaviour spec §2).
+// transitionRefusedDetail explains a status change GitLab refuses (DESIGN.md §A2).
 func transitionRefusedDetail(subject, from, to string) string {
 	event, _ := gitlabapi.TransitionAllowed(from, to)
 	var why, ways string
