@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -100,16 +101,19 @@ func gitlabDeployment(t *testing.T, fake *fakegitlab.Server, id int64) *gitlabap
 	return d
 }
 
-// captureDeploymentID stores the deployment_id of resource address into *id.
-func captureDeploymentID(address string, id *int64) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		rs, ok := s.RootModule().Resources[address]
-		if !ok {
-			return fmt.Errorf("%s not in state", address)
+// captureDeploymentID is a state check that stores the deployment_id of resource address into *id.
+func captureDeploymentID(address string, id *int64) statecheck.StateCheck {
+	return stateCheckFunc(func(_ context.Context, s *tfjson.State) error {
+		if s != nil && s.Values != nil && s.Values.RootModule != nil {
+			for _, r := range s.Values.RootModule.Resources {
+				if r.Address == address {
+					_, err := fmt.Sscan(fmt.Sprint(r.AttributeValues["deployment_id"]), id)
+					return err
+				}
+			}
 		}
-		_, err := fmt.Sscan(rs.Primary.Attributes["deployment_id"], id)
-		return err
-	}
+		return fmt.Errorf("%s not in state", address)
+	})
 }
 
 func TestAccDeploymentResource_basic(t *testing.T) {
@@ -189,8 +193,8 @@ func TestAccDeploymentResource_statusUpdates(t *testing.T) {
 			step("canceled", plancheck.ResourceActionUpdate),
 			step("success", plancheck.ResourceActionUpdate),
 			{
-				Config: staging("success").config(fake, tokenMaintainer),
-				Check:  captureDeploymentID(deploymentAddress, &id),
+				Config:            staging("success").config(fake, tokenMaintainer),
+				ConfigStateChecks: []statecheck.StateCheck{captureDeploymentID(deploymentAddress, &id)},
 			},
 			{
 				// GitLab holds the status Terraform set.
@@ -505,11 +509,11 @@ resource "gitlabdeploy_deployment" "cancel" {
 		Steps: []resource.TestStep{{
 			Config:           config,
 			ConfigPlanChecks: emptyPlanAfterApply,
-			Check: resource.ComposeTestCheckFunc(
+			ConfigStateChecks: []statecheck.StateCheck{
 				captureDeploymentID("gitlabdeploy_deployment.keep", &keepID),
 				captureDeploymentID("gitlabdeploy_deployment.delete", &deleteID),
 				captureDeploymentID("gitlabdeploy_deployment.cancel", &cancelID),
-			),
+			},
 		}},
 		CheckDestroy: func(*terraform.State) error {
 			if d := gitlabDeployment(t, fake, keepID); d == nil {
@@ -526,64 +530,93 @@ resource "gitlabdeploy_deployment" "cancel" {
 	})
 }
 
-// GitLab refuses to delete a running deployment and the currently deployed one; the errors say
-// why and how out, and the state keeps the deployment.
-func TestAccDeploymentResource_deleteRefused(t *testing.T) {
+// runningDeleted is a running staging deployment that on_destroy deletes.
+func runningDeleted() deploymentArgs {
+	a := staging("running")
+	a.onDestroy = onDestroyDelete
+	return a
+}
+
+// GitLab refuses to delete a running deployment: a destroy fails at plan, from the state; a
+// replacement is warned of at plan and refused at apply before any request; both keep the
+// deployment in GitLab and in the state.
+func TestAccDeploymentResource_deleteRefusedWhileRunning(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
-	args := staging("running")
-	args.onDestroy = "delete"
-	success := args
-	success.status = "success"
-	var firstID int64
-	replacement := success
-	replacement.sha = shaOld
-	replacement.extra = "  lifecycle {\n    create_before_destroy = true\n  }\n"
-	keep := replacement
-	keep.onDestroy = ""
+	running := runningDeleted()
+	replaced := running
+	replaced.sha = shaOld
+	failed := running
+	failed.status = "failed"
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: args.config(fake, tokenMaintainer), ConfigPlanChecks: emptyPlanAfterApply},
+			{Config: running.config(fake, tokenMaintainer), ConfigPlanChecks: emptyPlanAfterApply},
 			{
-				// Known at plan time from the state.
-				Config:      args.config(fake, tokenMaintainer),
+				Config:      running.config(fake, tokenMaintainer),
 				Destroy:     true,
 				ExpectError: errorMatching("Deployment Cannot Be Destroyed", "because it is running", "cancel_and_delete"),
 			},
 			{
-				// Warned of at plan; the apply sends nothing.
-				Config:      func() string { a := args; a.sha = shaOld; return a.config(fake, tokenMaintainer) }(),
+				PreConfig:   fake.ResetStats,
+				Config:      replaced.config(fake, tokenMaintainer),
 				ExpectError: errorMatching("Deployment Cannot Be Destroyed", "because it is running", "nothing was sent to GitLab"),
 			},
 			{
-				Config:           success.config(fake, tokenMaintainer),
+				// Nothing was written; a finished deployment is deleted at the end.
+				PreConfig: func() {
+					if writes := writeRequests(fake.Stats()); len(writes) > 0 {
+						t.Errorf("the refused replacement sent %s", routeCounts(writes))
+					}
+				},
+				Config:           failed.config(fake, tokenMaintainer),
 				ConfigPlanChecks: expectAction(plancheck.ResourceActionUpdate),
-				Check:            captureDeploymentID(deploymentAddress, &firstID),
+			},
+		},
+	})
+}
+
+// GitLab refuses to delete the deployment currently deployed to its environment, whatever
+// on_destroy asks; only apply can tell. The way out is a replacement that becomes current first.
+func TestAccDeploymentResource_deleteRefusedWhileCurrent(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	current := runningDeleted()
+	current.status = "success"
+	canceledAndDeleted := current
+	canceledAndDeleted.onDestroy = onDestroyCancelAndDelete
+	replacement := current
+	replacement.sha = shaOld
+	replacement.extra = "  lifecycle {\n    create_before_destroy = true\n  }\n"
+	kept := replacement
+	kept.onDestroy = ""
+	var firstID int64
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:            current.config(fake, tokenMaintainer),
+				ConfigStateChecks: []statecheck.StateCheck{captureDeploymentID(deploymentAddress, &firstID)},
 			},
 			{
-				// Now the latest successful deployment of staging: only GitLab knows, at apply.
-				Config:      success.config(fake, tokenMaintainer),
+				Config:      current.config(fake, tokenMaintainer),
 				Destroy:     true,
 				ExpectError: errorMatching("Unable to Delete Deployment", "currently deployed to its environment", "create_before_destroy"),
 			},
 			{
 				// The state still holds it, unchanged.
-				Config:           success.config(fake, tokenMaintainer),
+				Config:           current.config(fake, tokenMaintainer),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
+			{Config: canceledAndDeleted.config(fake, tokenMaintainer)},
 			{
 				// cancel_and_delete does not un-deploy the current deployment either.
-				Config: func() string { a := success; a.onDestroy = "cancel_and_delete"; return a.config(fake, tokenMaintainer) }(),
-			},
-			{
-				Config:      func() string { a := success; a.onDestroy = "cancel_and_delete"; return a.config(fake, tokenMaintainer) }(),
+				Config:      canceledAndDeleted.config(fake, tokenMaintainer),
 				Destroy:     true,
 				ExpectError: errorMatching("Unable to Delete Deployment", "currently deployed"),
 			},
-			{Config: success.config(fake, tokenMaintainer)},
+			{Config: current.config(fake, tokenMaintainer)},
 			{
-				// The way out: the replacement becomes current first, then the old one goes.
 				Config:           replacement.config(fake, tokenMaintainer),
 				ConfigPlanChecks: expectAction(plancheck.ResourceActionCreateBeforeDestroy),
 			},
@@ -593,7 +626,7 @@ func TestAccDeploymentResource_deleteRefused(t *testing.T) {
 						t.Errorf("deployment %d is still in GitLab after its replacement", firstID)
 					}
 				},
-				Config: keep.config(fake, tokenMaintainer),
+				Config: kept.config(fake, tokenMaintainer),
 			},
 		},
 	})
@@ -614,7 +647,10 @@ func TestAccDeploymentResource_drift(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: staging("running").config(fake, tokenMaintainer), Check: captureDeploymentID(deploymentAddress, &id)},
+			{
+				Config:            staging("running").config(fake, tokenMaintainer),
+				ConfigStateChecks: []statecheck.StateCheck{captureDeploymentID(deploymentAddress, &id)},
+			},
 			{
 				// GitLab cannot move it back to running: explained at plan time.
 				PreConfig:   setStatus("failed"),
