@@ -35,7 +35,7 @@ type privateState interface {
 // stopManagingAdvice closes every plan-time refusal: the ways to stop managing the resource.
 const stopManagingAdvice = "If Terraform should stop managing this resource, remove it from the state (a removed " +
 	"block, or terraform state rm <address>); if another tool drives its status, add " +
-	"lifecycle { ignore_changes = [status] }. terraform destroy works either way."
+	"lifecycle { ignore_changes = [status] }. None of this stands in the way of terraform destroy."
 
 // warnOfRefusals adds a warning for each refusal and records them in the planned private state
 // for the apply, or clears what an earlier plan recorded there.
@@ -49,13 +49,9 @@ func warnOfRefusals(ctx context.Context, refusals []refusal, diags *diag.Diagnos
 			diags.AddAttributeWarning(path.Root(r.Attribute), r.Summary, detail)
 		}
 	}
-	var recorded []byte
+	var recorded []byte // none clears the key
 	if len(refusals) > 0 {
-		var err error
-		if recorded, err = json.Marshal(refusals); err != nil {
-			diags.AddError("Unable to Record the Plan's Refusals", err.Error())
-			return
-		}
+		recorded, _ = json.Marshal(refusals) // strings only: it cannot fail
 	}
 	diags.Append(private.SetKey(ctx, plannedRefusalsKey, recorded)...)
 }
@@ -87,9 +83,9 @@ func refuseAtApply(refusals []refusal, diags *diag.Diagnostics) {
 	}
 }
 
-// failOnDestroyRefusals fails a destroy plan on what GitLab would refuse to destroy: no
-// configuration asks for a destroy, so no terraform destroy is blocked by it. It clears what an
-// earlier plan recorded for the apply.
+// failOnDestroyRefusals fails a destroy plan on GitLab's own refusal of the delete that on_destroy
+// promises: the destroy could not keep its promise anyway. It clears what an earlier plan
+// recorded for the apply.
 func failOnDestroyRefusals(ctx context.Context, refusals []refusal, diags *diag.Diagnostics, private privateState) {
 	addRefusalErrors(refusals, diags)
 	diags.Append(private.SetKey(ctx, plannedRefusalsKey, nil)...)
