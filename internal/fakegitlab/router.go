@@ -175,6 +175,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, table []route)
 		key = r.Method + " " + apiPrefix + rt.pattern
 	}
 	s.count(key)
+	w.Header().Set("X-Request-Id", s.requestID())
 	if s.opts.Latency > 0 {
 		time.Sleep(s.opts.Latency)
 	}

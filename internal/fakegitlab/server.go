@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -67,6 +68,8 @@ type Server struct {
 
 	statsMu sync.Mutex
 	stats   Stats
+
+	requests atomic.Uint64 // numbers the X-Request-Id of each API answer
 
 	faultMu      sync.Mutex
 	rng          *rand.Rand
@@ -183,6 +186,12 @@ func (s *Server) ResetStats() {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
 	s.stats = Stats{ByRoute: map[string]int{}}
+}
+
+// requestID is the X-Request-Id of the next API answer: GitLab sends one with every answer, a
+// 26-character correlation id; the fake's are numbered.
+func (s *Server) requestID() string {
+	return fmt.Sprintf("01FAKE%020d", s.requests.Add(1))
 }
 
 func (s *Server) count(route string) {

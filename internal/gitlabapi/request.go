@@ -48,28 +48,30 @@ func (c call) write() bool { return c.method != http.MethodGet }
 // at most RetryWaitMax, so the time spent is bounded.
 func (c *Client) send(ctx context.Context, req call) (*gitlab.Response, error) {
 	for try := 1; ; try++ {
-		resp, err := c.sendOnce(ctx, req)
+		resp, err := c.sendOnce(ctx, req, try)
 		if err == nil {
 			return resp, nil
 		}
-		wait, retry := c.retryAfter(req, resp, err, try)
+		wait, reason := c.retryAfter(req, resp, err, try)
 		if req.write() && outcomeUnknown(err) {
 			applied, settleErr := c.settle(ctx, req, err, try)
 			if settleErr != nil || applied {
 				return nil, settleErr
 			}
 			// GitLab holds nothing of it: sending it again cannot make a duplicate.
-			retry, wait = true, 0
+			wait, reason = 0, "GitLab did not apply the write whose answer was lost"
 		}
-		if !retry {
+		if reason == "" {
 			return resp, err
 		}
+		fields := map[string]any{"method": req.method, "path": "/" + req.path, "try": try, "reason": reason, "error": err.Error()}
 		if try > c.cfg.MaxRetries {
+			fields["max_retries"] = c.cfg.MaxRetries
+			c.log(ctx, "giving up on GitLab request: no retries left", fields)
 			return resp, fmt.Errorf("gave up after %d tries; the last: %w", try, err)
 		}
-		c.log(ctx, "retrying GitLab request", map[string]any{
-			"method": req.method, "path": "/" + req.path, "try": try + 1, "wait": wait.String(), "error": err.Error(),
-		})
+		fields["try"], fields["wait"] = try+1, wait.String()
+		c.log(ctx, "retrying GitLab request", fields)
 		if sleepErr := sleep(ctx, wait); sleepErr != nil {
 			return resp, fmt.Errorf("%w while waiting to try again after: %w", sleepErr, err)
 		}
@@ -96,7 +98,7 @@ func (c *Client) settle(ctx context.Context, req call, err error, try int) (bool
 	return applied, nil
 }
 
-func (c *Client) sendOnce(ctx context.Context, req call) (*gitlab.Response, error) {
+func (c *Client) sendOnce(ctx context.Context, req call, try int) (*gitlab.Response, error) {
 	// Whether the request left this machine decides whether a failure may have reached GitLab.
 	var wrote atomic.Bool
 	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }})
@@ -119,7 +121,9 @@ func (c *Client) sendOnce(ctx context.Context, req call) (*gitlab.Response, erro
 		req.wire.RLock()
 		defer req.wire.RUnlock()
 	}
+	started := time.Now()
 	resp, err := c.gl.Do(r, req.out)
+	c.logRequest(ctx, r.Method, r.URL, try, time.Since(started), resp, err)
 	if err == nil {
 		if req.answered != nil {
 			req.answered()
@@ -148,6 +152,46 @@ func (c *Client) sendOnce(ctx context.Context, req call) (*gitlab.Response, erro
 	default:
 		return resp, newTransportError(err, wrote.Load())
 	}
+}
+
+// logRequest logs one HTTP request at DEBUG: method, path and query (secret parameters
+// redacted), status, duration, try and GitLab's request id.
+func (c *Client) logRequest(ctx context.Context, method string, u *url.URL, try int, took time.Duration, resp *gitlab.Response, err error) {
+	if c.cfg.Log == nil {
+		return
+	}
+	fields := map[string]any{
+		"method": method, "path": redactedRequestURI(u), "try": try, "duration_ms": took.Milliseconds(),
+	}
+	if resp != nil && resp.Response != nil {
+		fields["status"] = resp.StatusCode
+		if id := resp.Header.Get("X-Request-Id"); id != "" {
+			fields["request_id"] = id
+		}
+	} else if err != nil {
+		fields["error"] = err.Error()
+	}
+	c.log(ctx, "GitLab request", fields)
+}
+
+// secretQueryParameters are the query parameters GitLab takes credentials from.
+var secretQueryParameters = []string{"private_token", "job_token", "access_token"}
+
+// redactedRequestURI is the path and query of u with the value of every parameter that carries a
+// credential replaced. This client sends credentials in headers only; this is a second lock.
+func redactedRequestURI(u *url.URL) string {
+	if u.RawQuery == "" {
+		return u.EscapedPath()
+	}
+	q := u.Query()
+	for name := range q {
+		for _, secret := range secretQueryParameters {
+			if strings.EqualFold(name, secret) {
+				q[name] = []string{"REDACTED"}
+			}
+		}
+	}
+	return u.EscapedPath() + "?" + q.Encode()
 }
 
 // withQuery puts the query parameters into the request URL.
@@ -211,20 +255,29 @@ func outcomeUnknown(err error) bool {
 	return status >= 500 && status != http.StatusNotImplemented
 }
 
-// retryAfter decides whether a failed request may be sent again as it is, and after how long.
-func (c *Client) retryAfter(req call, resp *gitlab.Response, err error, try int) (time.Duration, bool) {
+// retryAfter decides whether a failed request may be sent again as it is, and after how long;
+// the reason is "" when it may not.
+func (c *Client) retryAfter(req call, resp *gitlab.Response, err error, try int) (time.Duration, string) {
 	var te *transportError
 	if errors.As(err, &te) {
-		return c.backoff(try), !te.permanent && (!te.sent || !req.write())
+		switch {
+		case te.permanent:
+			return 0, ""
+		case !te.sent:
+			return c.backoff(try), "the connection failed before the request was sent"
+		case !req.write():
+			return c.backoff(try), "the connection failed before an answer came, and a read is safe to repeat"
+		}
+		return 0, ""
 	}
 	switch status := StatusCode(err); {
 	case status == http.StatusTooManyRequests:
 		// GitLab's throttle answers before the request is handled, so even a write is safe.
-		return c.rateLimitWait(resp, try), true
-	case status >= 500 && status != http.StatusNotImplemented:
-		return c.backoff(try), !req.write()
+		return c.rateLimitWait(resp, try), "GitLab throttled the request (429); waiting as its Retry-After or RateLimit-Reset header asks"
+	case status >= 500 && status != http.StatusNotImplemented && !req.write():
+		return c.backoff(try), fmt.Sprintf("GitLab answered %d to a read, which is safe to repeat", status)
 	}
-	return 0, false
+	return 0, ""
 }
 
 // backoff is capped exponential backoff with jitter, half fixed and half random: the first

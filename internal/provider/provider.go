@@ -35,6 +35,13 @@ const (
 	envMaxRetries = "GITLAB_MAX_RETRIES"
 )
 
+// The provider logs every GitLab request, retry and reconciliation at DEBUG in a subsystem of its
+// own, whose level apiLogLevelVariable can set apart from the provider's (DESIGN.md §B5).
+const (
+	apiLogSubsystem     = "gitlab_api"
+	apiLogLevelVariable = "TF_LOG_PROVIDER_GITLABDEPLOY_API"
+)
+
 const (
 	defaultBaseURL    = "https://gitlab.com"
 	defaultMaxRetries = 10
@@ -171,10 +178,13 @@ func (p *gitlabDeployProvider) Configure(ctx context.Context, req provider.Confi
 			secrets = append(secrets, s)
 		}
 	}
-	cfg.Log = func(ctx context.Context, msg string, fields map[string]any) {
-		ctx = tflog.MaskAllFieldValuesStrings(ctx, secrets...)
-		ctx = tflog.MaskMessageStrings(ctx, secrets...)
-		tflog.Debug(ctx, msg, fields)
+	if logsRequested(os.Environ()) {
+		cfg.Log = func(ctx context.Context, msg string, fields map[string]any) {
+			ctx = tflog.NewSubsystem(ctx, apiLogSubsystem, tflog.WithLevelFromEnv(apiLogLevelVariable))
+			ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, apiLogSubsystem, secrets...)
+			ctx = tflog.SubsystemMaskMessageStrings(ctx, apiLogSubsystem, secrets...)
+			tflog.SubsystemDebug(ctx, apiLogSubsystem, msg, fields)
+		}
 	}
 	client, err := gitlabapi.New(cfg)
 	if err != nil {

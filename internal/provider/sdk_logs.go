@@ -22,15 +22,25 @@ func QuietSDKLogs() {
 
 // quietSDKLogs returns the variables to set, given the environment as os.Environ lists it.
 func quietSDKLogs(environ []string) map[string]string {
-	for _, kv := range environ {
-		name, value, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "TF_LOG") && value != "" {
-			return nil
-		}
+	if logsRequested(environ) {
+		return nil
 	}
 	set := make(map[string]string, len(sdkLogLevelVariables))
 	for _, name := range sdkLogLevelVariables {
 		set[name] = "OFF"
 	}
 	return set
+}
+
+// logsRequested reports whether a TF_LOG* variable asks for logs, given the environment as
+// os.Environ lists it. Without one, Terraform drops every line below WARN, so the provider does
+// not build its request lines at all.
+func logsRequested(environ []string) bool {
+	for _, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "TF_LOG") && value != "" {
+			return true
+		}
+	}
+	return false
 }

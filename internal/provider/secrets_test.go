@@ -20,10 +20,13 @@ type secretRun struct {
 	config   string   // after the required_providers block
 	env      []string // besides TF_LOG and TF_LOG_PATH
 	wantFail string   // part of the error an apply that must fail prints, flattened; no faults then
+	logLevel string   // TF_LOG; default trace
+	unsent   bool     // the configuration is refused before any request
 }
 
-// Neither the access token nor the CI job token reaches a log, Terraform's output or the state.
-// Each run is a terraform apply with TF_LOG=trace, the provider running as its own plugin
+// Neither the access token nor the CI job token reaches a log, Terraform's output or the state,
+// while the log holds a DEBUG line for every GitLab request and retry decision. Each run is a
+// terraform apply with TF_LOG=trace (one with TF_LOG=debug), the provider running as its own plugin
 // process as in a pipeline, so that the log holds Terraform's and the provider's lines at every
 // level. The runs take the credentials from the provider block (literally and from a sensitive
 // variable) and from the environment, with an access token and with a job token, and include
@@ -69,6 +72,12 @@ variable "credential" {
 			env:    []string{"GITLAB_BASE_URL=" + fake.URL(), "GITLAB_TOKEN=" + token},
 		},
 		{
+			name:     "token from the environment, TF_LOG=debug",
+			config:   app,
+			env:      []string{"GITLAB_BASE_URL=" + fake.URL(), "GITLAB_TOKEN=" + token},
+			logLevel: "debug",
+		},
+		{
 			name:   "token written in the provider block",
 			config: providerBlock(fake.URL(), token) + app,
 		},
@@ -110,6 +119,7 @@ provider "gitlabdeploy" {
 `, token) + app,
 			env:      []string{"TF_VAR_credential=http://oauth2:" + token + "@" + hostPort},
 			wantFail: "the base URL holds a user name or password; give the credential as a token instead",
+			unsent:   true,
 		},
 	}
 	secrets := map[string]string{"access token": token, "job token": jobToken, "refused token": wrongToken}
@@ -118,7 +128,11 @@ provider "gitlabdeploy" {
 		cli := newTerraformCLI(t, time.Millisecond, 5*time.Millisecond)
 		cli.writeConfig(run.config)
 		logFile := filepath.Join(t.TempDir(), "terraform.log")
-		env := append([]string{"TF_LOG=trace", "TF_LOG_PATH=" + logFile}, run.env...)
+		level := run.logLevel
+		if level == "" {
+			level = "trace"
+		}
+		env := append([]string{"TF_LOG=" + level, "TF_LOG_PATH=" + logFile}, run.env...)
 		want := 0
 		if run.wantFail != "" {
 			want = 1
@@ -129,9 +143,11 @@ provider "gitlabdeploy" {
 		}
 		log := readFile(t, logFile)
 		// Without these, the scan would pass on a log that holds nothing of the provider.
-		if !strings.Contains(log, "provider.terraform-provider-gitlabdeploy: Received request: ") ||
-			run.wantFail == "" && !strings.Contains(log, "provider.terraform-provider-gitlabdeploy: retrying GitLab request: ") {
-			t.Errorf("%s: the log holds no provider line, or no readable retry line of the provider's: its capture is broken or its lines are garbled", run.name)
+		if level == "trace" && !strings.Contains(log, "provider.terraform-provider-gitlabdeploy: Received request: ") {
+			t.Errorf("%s: the log holds no provider line: its capture is broken", run.name)
+		}
+		if !run.unsent {
+			checkRequestLog(t, run.name, log, run.wantFail == "")
 		}
 		scanned := map[string]string{"the log": log, "the output": res.output()}
 		for _, name := range []string{"terraform.tfstate", "terraform.tfstate.backup"} {
@@ -145,6 +161,50 @@ provider "gitlabdeploy" {
 			}
 		}
 	}
+}
+
+// checkRequestLog fails the test unless the log holds the provider's DEBUG line, in its own
+// subsystem, of an answered HTTP request with every field the Debugging section of the provider
+// page promises, and, when the fake failed first answers, of a retry decision with its reason and
+// wait. hclog writes the fields in no fixed order.
+func checkRequestLog(t *testing.T, run, log string, retried bool) {
+	t.Helper()
+	const prefix = "[DEBUG] provider.terraform-provider-gitlabdeploy: "
+	const module = " @module=gitlabdeploy.gitlab_api "
+	if !hasLineWithAll(log, prefix+"GitLab request: ", module, " method=", ` path="/api/v4/projects/acme%2F`,
+		" status=", " duration_ms=", " try=", " request_id=01FAKE") {
+		t.Errorf("%s: the log holds no DEBUG line of a GitLab request with method, path, status, duration, try and request id:\n%s",
+			run, grepLines(log, "gitlab_api"))
+	}
+	if retried && !hasLineWithAll(log, prefix+"retrying GitLab request: ", module, ` reason="GitLab answered 503 to a read`,
+		" wait=", " try=2 ", " error=") {
+		t.Errorf("%s: the log holds no DEBUG line of a retry decision with its reason and wait:\n%s", run, grepLines(log, "gitlab_api"))
+	}
+}
+
+// hasLineWithAll reports whether a line of text contains every one of parts.
+func hasLineWithAll(text string, parts ...string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// grepLines returns the lines of text that contain s.
+func grepLines(text, s string) string {
+	var lines []string
+	for _, line := range strings.Split(text, "\n") {
+		if strings.Contains(line, s) {
+			lines = append(lines, line)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // firstAnswerFails is a fake's fault hook that, while on, answers 503 to the first request of
