@@ -62,15 +62,22 @@ type Client struct {
 }
 
 // APIURL turns what users write as a base URL (with or without /api/v4, trailing slash or not)
-// into the API root, e.g. https://gitlab.example.com/api/v4/.
+// into the API root, e.g. https://gitlab.example.com/api/v4/. Its errors are sentences about
+// "the URL", for the caller to say whose URL it is.
 func APIURL(base string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(base))
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", fmt.Errorf("%q is not an http(s) URL such as https://gitlab.example.com", base)
+	base = strings.TrimSpace(base)
+	if !strings.Contains(base, "://") {
+		return "", fmt.Errorf("the URL %q has no scheme: write it as %q, or with http:// for a GitLab served "+
+			"without TLS", base, "https://"+strings.TrimLeft(base, "/"))
 	}
-	if u.User != nil {
+	u, err := url.Parse(base)
+	switch {
+	case strings.Contains(base, "@") && (err != nil || u.User != nil):
 		// Never echo the URL here: it holds a credential.
-		return "", errors.New("the base URL holds a user name or password; give the credential as a token instead")
+		return "", errors.New("the URL holds a user name or password (user:password@ before the host): remove " +
+			"them, and give the credential as a token instead")
+	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		return "", fmt.Errorf("the URL %q is not an http:// or https:// URL such as https://gitlab.example.com", base)
 	}
 	path := strings.TrimRight(u.Path, "/")
 	path = strings.TrimSuffix(path, "/api/v4")

@@ -388,9 +388,11 @@ func TestAPIURL(t *testing.T) {
 		{"https://gitlab.example.com/api/v4", "https://gitlab.example.com/api/v4/", ""},
 		{" https://example.com/gitlab/api/v4/ ", "https://example.com/gitlab/api/v4/", ""},
 		{"http://127.0.0.1:8080?x=1#y", "http://127.0.0.1:8080/api/v4/", ""},
-		{"gitlab.example.com", "", "is not an http(s) URL"},
-		{"ftp://gitlab.example.com", "", "is not an http(s) URL"},
-		{"https://root:hunter2@gitlab.example.com", "", "holds a user name or password"},
+		{"gitlab.example.com", "", `the URL "gitlab.example.com" has no scheme: write it as "https://gitlab.example.com", or with http://`},
+		{"127.0.0.1:44219", "", `the URL "127.0.0.1:44219" has no scheme: write it as "https://127.0.0.1:44219"`},
+		{"ftp://gitlab.example.com", "", `the URL "ftp://gitlab.example.com" is not an http:// or https:// URL`},
+		{"https://root:hunter2@gitlab.example.com", "", "the URL holds a user name or password (user:password@ before the host): remove them"},
+		{"https://root:hun ter2@gitlab.example.com", "", "the URL holds a user name or password"},
 	}
 	for _, tc := range cases {
 		got, err := APIURL(tc.in)

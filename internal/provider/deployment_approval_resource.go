@@ -211,8 +211,12 @@ func (r *deploymentApprovalResource) Read(ctx context.Context, req resource.Read
 
 	d, err := r.client.GetDeployment(ctx, project, id)
 	if errors.Is(err, gitlabapi.ErrNotFound) {
-		if deletedInGitLab(ctx, r.client, &resp.Diagnostics, "Unable to Read Deployment Decision", subject, project,
-			"the decision", "the deployment was deleted") {
+		if deletedInGitLab(ctx, r.client, &resp.Diagnostics, err, notFoundRead{
+			summary: "Unable to Read Deployment Decision", project: project, id: id,
+			kept: "the decision", assumption: "the deployment was deleted",
+			// Only an import's read finds status null: every other state holds GitLab's.
+			importing: state.Status.IsNull(), importFormat: approvalImportIDFormat,
+		}) {
 			tflog.Info(ctx, "deployment deleted outside Terraform, and its decisions with it; removing the decision from the state",
 				map[string]any{"project": project, "deployment_id": id})
 			resp.State.RemoveResource(ctx)
@@ -432,6 +436,8 @@ func addDecisionError(diags *diag.Diagnostics, summary, project string, id int64
 	case errors.Is(err, gitlabapi.ErrForbidden):
 		addGitLabError(diags, summary, subject, fmt.Errorf("%w. Deciding on a deployment needs at least the "+
 			"Reporter role in the project", err))
+	case errors.Is(err, gitlabapi.ErrRouteNotFound):
+		addGitLabError(diags, summary, subject, err)
 	case errors.Is(err, gitlabapi.ErrNotFound):
 		attribute("deployment_id", fmt.Sprintf("Deployment %d is not a deployment of project %q, or the token's user "+
 			"cannot see the project. Check \"project\" and \"deployment_id\" (the deployment's global id, not its iid).",

@@ -172,12 +172,13 @@ func dataSourceClient(req datasource.ConfigureRequest, resp *datasource.Configur
 }
 
 // addDeploymentReadError reports a failed read of one deployment, blaming the attribute that
-// names what GitLab did not find.
+// names what GitLab did not find; any other 404, as from a base_url that misses GitLab's API,
+// gets the advice of its kind.
 func addDeploymentReadError(diags *diag.Diagnostics, summary, project string, id int64, err error) {
 	switch {
 	case errors.Is(err, gitlabapi.ErrProjectNotFound):
 		addGitLabAttributeError(diags, path.Root("project"), summary, fmt.Sprintf("project %q", project), err, projectNotFoundAdvice)
-	case errors.Is(err, gitlabapi.ErrNotFound):
+	case errors.Is(err, gitlabapi.ErrRecordNotFound):
 		diags.AddAttributeError(path.Root("deployment_id"), summary,
 			fmt.Sprintf("Project %q has no deployment with id %d. Check \"deployment_id\": it is the deployment's global id "+
 				"(as gitlabdeploy_deployments lists it in deployment_id), not its iid, and the deployment may have been deleted.",

@@ -306,8 +306,12 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 
 	d, err := r.client.GetDeployment(ctx, project, id)
 	if errors.Is(err, gitlabapi.ErrNotFound) {
-		if deletedInGitLab(ctx, r.client, &resp.Diagnostics, "Unable to Read Deployment", subject, project,
-			"the deployment", "it was deleted") {
+		if deletedInGitLab(ctx, r.client, &resp.Diagnostics, err, notFoundRead{
+			summary: "Unable to Read Deployment", project: project, id: id,
+			kept: "the deployment", assumption: "it was deleted",
+			// Only an import's read finds created_at null: every other state holds GitLab's.
+			importing: state.CreatedAt.IsNull(), importFormat: importIDFormat,
+		}) {
 			tflog.Info(ctx, "deployment deleted outside Terraform; removing it from the state", map[string]any{
 				"project": project, "deployment_id": id,
 			})

@@ -466,7 +466,8 @@ func TestAccDeploymentResource_import(t *testing.T) {
 			},
 			{
 				Config: failed.config(fake, tokenMaintainer), ResourceName: deploymentAddress,
-				ImportState: true, ImportStateId: "acme/app:99", ExpectError: errorMatching("Cannot import non-existent remote object"),
+				ImportState: true, ImportStateId: "acme/app:99",
+				ExpectError: errorMatching(`Project "acme/app" has no deployment with id 99`, "Nothing was imported."),
 			},
 		},
 	})
@@ -697,7 +698,7 @@ func TestAccDeploymentResource_notFoundKeepsState(t *testing.T) {
 	usersOnly.Projects, usersOnly.JobTokens = nil, nil
 	otherGitLab := fakegitlab.NewTestServer(t, usersOnly, fakegitlab.Options{})
 	config := staging("failed").config(fake, tokenMaintainer)
-	keptState := errorMatching("Unable to Read Deployment", "404", "cannot be read either", "keeps the deployment in the state")
+	keptState := errorMatching("Unable to Read Deployment", "404 Project Not Found", "keeps the deployment in the state")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{

@@ -158,19 +158,48 @@ func capitalize(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+// notFoundRead is a 404 to the read of the deployment a resource tracks or imports.
+type notFoundRead struct {
+	summary, project string
+	id               int64
+	kept             string // what the state keeps, e.g. "the deployment"
+	assumption       string // what the provider does not assume, e.g. "it was deleted"
+	importing        bool   // the read of an import: nothing is in the state yet
+	importFormat     string // the import id's format, for the advice
+}
+
 // deletedInGitLab tells a deployment deleted in GitLab from the other causes of a 404 (a wrong
 // base_url, a token that lost access, a moved project): it reports true only when GitLab still
-// shows the project. Otherwise it adds an error saying why the state keeps what it holds.
-func deletedInGitLab(ctx context.Context, client *gitlabapi.Client, diags *diag.Diagnostics, summary, subject, project, kept, assumption string) bool {
-	projectErr := client.CheckProjectReadable(ctx, project)
-	if projectErr == nil {
-		return true
+// shows the project and says the deployment is missing, outside an import. Otherwise it adds an
+// error saying what happened and what the state holds.
+func deletedInGitLab(ctx context.Context, client *gitlabapi.Client, diags *diag.Diagnostics, err error, nf notFoundRead) bool {
+	subject := deploymentSubject(nf.project, nf.id)
+	outcome := fmt.Sprintf("The provider keeps %s in the state rather than assume %s.", nf.kept, nf.assumption)
+	if nf.importing {
+		outcome = "Nothing was imported."
 	}
-	diags.AddError(summary, fmt.Sprintf(
+	if !errors.Is(err, gitlabapi.ErrRecordNotFound) {
+		// Not GitLab's answer about a deployment: a base_url that misses GitLab's API, or a
+		// project out of reach. Whether the deployment exists is unknown.
+		diags.AddError(nf.summary, gitlabErrorDetail(subject, err)+"\n\n"+outcome)
+		return false
+	}
+	projectErr := client.CheckProjectReadable(ctx, nf.project)
+	switch {
+	case projectErr == nil && !nf.importing:
+		return true
+	case projectErr == nil:
+		diags.AddError(nf.summary, fmt.Sprintf(
+			"Project %q has no deployment with id %d: GitLab shows the project, and answered 404 Not Found for the "+
+				"deployment. Nothing was imported.\n\nCheck the import id, written %s: the deployment id is GitLab's "+
+				"global id of the deployment (as gitlabdeploy_deployments lists it in deployment_id), not the number "+
+				"GitLab's pages show as #N (its iid).", nf.project, nf.id, nf.importFormat))
+		return false
+	}
+	diags.AddError(nf.summary, fmt.Sprintf(
 		"GitLab answered 404 Not Found for %s, and project %q cannot be read either (%s).\n\n"+
-			"The provider keeps %s in the state rather than assume %s: a wrong "+
-			"\"base_url\", a token that lost access to the project, or a moved project look the same. "+
+			"%s A wrong \"base_url\", a token that lost access to the project, or a moved project look the same. "+
 			"Check base_url and the token's access. If the project is really gone, remove the resource "+
-			"from the state with a removed block or terraform state rm.", subject, project, projectErr, kept, assumption))
+			"from the state with a removed block or terraform state rm.", subject, nf.project, projectErr, outcome))
 	return false
 }

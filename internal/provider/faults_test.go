@@ -804,9 +804,8 @@ resource "gitlabdeploy_deployment_approval" "test" {
 			usersOnly := loadSeed(t, approvalSeed)
 			usersOnly.Projects, usersOnly.JobTokens = nil, nil
 			otherGitLab := fakegitlab.NewTestServer(t, usersOnly, fakegitlab.Options{})
-			keptInState := func(cause string) *regexp.Regexp {
-				return errorMatching(tc.summary, "GitLab answered 404 Not Found", "cannot be read either", cause,
-					"keeps the", "in the state")
+			keptInState := func(cause, advice string) *regexp.Regexp {
+				return errorMatching(tc.summary, cause, advice, "The provider keeps the", "in the state")
 			}
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -814,15 +813,15 @@ resource "gitlabdeploy_deployment_approval" "test" {
 					{Config: providerBlock(fake.URL(), "mae-token") + tc.config},
 					{
 						Config:      providerBlock(notGitLab.URL, "mae-token") + tc.config,
-						ExpectError: keptInState("GitLab answered 404: 404 page not found"),
+						ExpectError: keptInState("GitLab answered 404: 404 page not found", `Check that "base_url" (or GITLAB_BASE_URL) is the address of your GitLab`),
 					},
 					{
 						Config:      providerBlock(otherGitLab.URL(), "mae-token") + tc.config,
-						ExpectError: keptInState("404 Project Not Found"),
+						ExpectError: keptInState("404 Project Not Found", "GitLab shows no such project to these credentials"),
 					},
 					{
 						Config:      providerBlock(fake.URL(), "olga-token") + tc.config,
-						ExpectError: keptInState("404 Project Not Found"),
+						ExpectError: keptInState("404 Project Not Found", "GitLab shows no such project to these credentials"),
 					},
 					{
 						Config:           providerBlock(fake.URL(), "mae-token") + tc.config,

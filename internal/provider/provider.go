@@ -375,7 +375,7 @@ func (baseURLValidator) ValidateString(_ context.Context, req validator.StringRe
 	}
 	if _, err := gitlabapi.APIURL(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid GitLab Base URL",
-			"\"base_url\" "+err.Error()+".")
+			"\"base_url\" is invalid: "+err.Error()+".")
 	}
 }
 

@@ -118,7 +118,7 @@ provider "gitlabdeploy" {
 }
 `, token) + app,
 			env:      []string{"TF_VAR_credential=http://oauth2:" + token + "@" + hostPort},
-			wantFail: "the base URL holds a user name or password; give the credential as a token instead",
+			wantFail: `"base_url" is invalid: the URL holds a user name or password (user:password@ before the host): remove them, and give the credential as a token instead.`,
 			unsent:   true,
 		},
 	}

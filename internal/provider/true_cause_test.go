@@ -1,0 +1,132 @@
+package provider
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+)
+
+// baseURLMissesAPI is a step for each kind of base_url that does not lead to GitLab's API: a
+// path on a GitLab that is not GitLab's (GitLab answers {"error":"404 Not Found"}), and a web
+// server that is not GitLab (Go's plain-text "404 page not found"). Each step must fail with
+// summary and an error that names base_url, never one that blames the project or the deployment.
+func baseURLMissesAPI(t *testing.T, config string, summary string) []resource.TestStep {
+	t.Helper()
+	fake := startFake(t, "basic.json")
+	notGitLab := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(notGitLab.Close)
+	var steps []resource.TestStep
+	for _, url := range []string{fake.URL() + "/gitlab", notGitLab.URL} {
+		steps = append(steps, resource.TestStep{
+			Config: providerBlock(url, tokenMaintainer) + config,
+			ExpectError: errorMatching(summary, "GitLab answered 404",
+				`The answer did not come from GitLab's API. Check that "base_url" (or GITLAB_BASE_URL) is the address of your GitLab`),
+		})
+	}
+	return steps
+}
+
+func TestAccDeploymentResource_baseURLMissesAPI(t *testing.T) {
+	t.Parallel()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    baseURLMissesAPI(t, recording("test", "staging", "failed"), "Unable to Create Deployment"),
+	})
+}
+
+func TestAccDeploymentApprovalResource_baseURLMissesAPI(t *testing.T) {
+	t.Parallel()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: baseURLMissesAPI(t, `
+resource "gitlabdeploy_deployment_approval" "test" {
+  project       = "acme/app"
+  deployment_id = 5
+  status        = "approved"
+}
+`, "Unable to Record Deployment Decision"),
+	})
+}
+
+func TestAccDeploymentDataSource_baseURLMissesAPI(t *testing.T) {
+	t.Parallel()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: baseURLMissesAPI(t, `
+data "gitlabdeploy_deployment" "test" {
+  project       = "acme/app"
+  deployment_id = 1
+}
+`, "Unable to Read Deployment"),
+	})
+}
+
+func TestAccDeploymentsDataSource_baseURLMissesAPI(t *testing.T) {
+	t.Parallel()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: baseURLMissesAPI(t, `
+data "gitlabdeploy_deployments" "test" {
+  project = "acme/app"
+}
+`, "Unable to List Deployments"),
+	})
+}
+
+func TestAccDeploymentMergeRequestsDataSource_baseURLMissesAPI(t *testing.T) {
+	t.Parallel()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: baseURLMissesAPI(t, `
+data "gitlabdeploy_deployment_merge_requests" "test" {
+  project       = "acme/app"
+  deployment_id = 2
+}
+`, "Unable to Read Deployment Merge Requests"),
+	})
+}
+
+// Importing a deployment that does not exist says so, and that nothing was imported, with the
+// cause of each kind of 404: a missing deployment in a readable project, a project out of reach.
+func TestAccDeploymentResource_importMissing(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	config := providerBlock(fake.URL(), tokenMaintainer) + recording("test", "staging", "success")
+	importing := func(id string, want ...string) resource.TestStep {
+		return resource.TestStep{
+			Config: config, ResourceName: "gitlabdeploy_deployment.test", ImportState: true, ImportStateId: id,
+			ExpectError: errorMatching(want...),
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			importing("acme/app:999", "Unable to Read Deployment", `Project "acme/app" has no deployment with id 999`,
+				"Nothing was imported.", "Check the import id, written <project>:<deployment_id>", "not the number GitLab's pages show as #N"),
+			importing("acme/gone:1", "Unable to Read Deployment", "404 Project Not Found",
+				"GitLab shows no such project to these credentials", "Nothing was imported."),
+		},
+	})
+}
+
+func TestAccDeploymentApprovalResource_importMissing(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(fake.URL(), tokenMaintainer) + `
+resource "gitlabdeploy_deployment_approval" "test" {
+  project       = "acme/app"
+  deployment_id = 999
+  status        = "approved"
+}
+`,
+			ResourceName: "gitlabdeploy_deployment_approval.test", ImportState: true, ImportStateId: "acme/app:999:2",
+			ExpectError: errorMatching("Unable to Read Deployment Decision", `Project "acme/app" has no deployment with id 999`,
+				"Nothing was imported.", "written <project>:<deployment_id>[:<user_id>[:<rule_id>]]"),
+		}},
+	})
+}
