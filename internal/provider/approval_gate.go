@@ -149,7 +149,16 @@ func (g approvalGate) hold(ctx context.Context, project string, d *gitlabapi.Dep
 	var ge *gateError
 	switch {
 	case err == nil:
-		return d, nil
+		if required := requiredApprovals(d); required > 0 && len(d.Approvals) == 0 {
+			diags.AddWarning("GitLab Holds No Approvals for This Deployment", fmt.Sprintf(
+				"Environment %q has approval rules that require %d approval(s), but GitLab reports none pending for "+
+					"%s, which has no decision yet, so wait_for_approval did not wait. GitLab releases before %s "+
+					"hold for approval only the blocked deployments of CI jobs, not deployments recorded through the "+
+					"API, and refuse every decision on those (\"This deployment is not waiting for approvals.\").\n\n"+
+					"Upgrade GitLab to %s or later, or gate the deployment in a CI job that deploys to the protected "+
+					"environment.", d.Environment.Name, required, subject, gitlabApprovesAPIDeployments, gitlabApprovesAPIDeployments))
+		}
+		return d, diags
 	case !errors.As(err, &ge):
 		addGitLabError(&diags, "Unable to Wait for Deployment Approval", subject, err)
 		return d, diags
@@ -216,6 +225,23 @@ func (g approvalGate) holdBeforeStatusChange(ctx context.Context, project string
 		return nil, diags
 	}
 	return g.hold(ctx, project, d)
+}
+
+// gitlabApprovesAPIDeployments is the first GitLab release whose pending approvals do not depend
+// on the deployment's blocked status, so that deployments recorded through the API wait for
+// approval (DESIGN.md §B8).
+const gitlabApprovesAPIDeployments = "16.3"
+
+// requiredApprovals sums the approvals the rules of a deployment's environment require.
+func requiredApprovals(d *gitlabapi.Deployment) int64 {
+	if d.ApprovalSummary == nil {
+		return 0
+	}
+	var sum int64
+	for _, r := range d.ApprovalSummary.Rules {
+		sum += r.RequiredApprovals
+	}
+	return sum
 }
 
 // rejection returns the first rejection of the deployment, or nil.

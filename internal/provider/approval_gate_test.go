@@ -527,3 +527,39 @@ func waitForProductionDeployment(t *testing.T, client *gitlabapi.Client) int64 {
 	t.Fatal("the release recorded no production deployment within a minute")
 	return 0
 }
+
+// A GitLab older than 16.3 reports nothing pending for a deployment recorded through the API,
+// though its environment has approval rules: the gate says so rather than pass in silence. A
+// deployment whose rules are satisfied by decisions, or whose environment has no rules, passes
+// without a word. None of them costs a request.
+func TestApprovalGate_olderGitLabWarns(t *testing.T) {
+	t.Parallel()
+	srv := startFake(t, approvalSeed)
+	rules := &gitlabapi.ApprovalSummary{Rules: []gitlabapi.ApprovalRule{{ID: 1, RequiredApprovals: 1}, {ID: 2, RequiredApprovals: 2}}}
+	approved := []gitlabapi.Approval{{User: gitlabapi.User{Username: "mae"}, Status: gitlabapi.ApprovalApproved}}
+	for _, tc := range []struct {
+		name      string
+		d         gitlabapi.Deployment
+		wantWarns bool
+	}{
+		{"rules, nothing pending, no decision", gitlabapi.Deployment{ID: 7, ApprovalSummary: rules}, true},
+		{"rules satisfied by decisions", gitlabapi.Deployment{ID: 7, ApprovalSummary: rules, Approvals: approved}, false},
+		{"no rules", gitlabapi.Deployment{ID: 7, ApprovalSummary: &gitlabapi.ApprovalSummary{}}, false},
+	} {
+		tc.d.Environment.Name = "production"
+		got, diags := testGate(t, srv).hold(withTimeout(t, time.Second), "acme/app", &tc.d)
+		if diags.HasError() || got.ID != 7 {
+			t.Fatalf("%s: hold = %v, %v", tc.name, got, diags)
+		}
+		warned := diags.WarningsCount() == 1 && strings.Contains(diags.Warnings()[0].Detail(),
+			`Environment "production" has approval rules that require 3 approval(s), but GitLab reports none pending for `+
+				`deployment 7 of project "acme/app", which has no decision yet, so wait_for_approval did not wait. `+
+				`GitLab releases before 16.3`)
+		if warned != tc.wantWarns || (!tc.wantWarns && diags.WarningsCount() != 0) {
+			t.Errorf("%s: diagnostics %v; want a warning: %v", tc.name, diags, tc.wantWarns)
+		}
+	}
+	if n := srv.Stats().Total; n != 0 {
+		t.Errorf("%d requests sent; want none", n)
+	}
+}

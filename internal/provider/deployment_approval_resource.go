@@ -77,7 +77,9 @@ func (r *deploymentApprovalResource) Metadata(_ context.Context, req resource.Me
 func (r *deploymentApprovalResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Approves or rejects, as the provider's user, a deployment waiting on the approval rules " +
-			"of a protected environment (GitLab Premium). Changing `status` changes the decision in place while the " +
+			"of a protected environment (GitLab Premium 14.8 or later; a deployment recorded through the API, from " +
+			"GitLab " + gitlabApprovesAPIDeployments + ", since older releases hold only the blocked deployments of CI " +
+			"jobs for approval). Changing `status` changes the decision in place while the " +
 			"deployment still waits for approvals; once every rule is satisfied GitLab refuses any decision. GitLab " +
 			"keeps the first comment of an unchanged decision, so changing only `comment` is refused. The plan warns " +
 			"of such refusals and the apply refuses them before sending anything; `terraform destroy` is never " +

@@ -162,7 +162,9 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 					"comment; when the `timeouts` limit passes (default 1 hour), it is marked `canceled` and the apply " +
 					"fails saying how many approvals are still pending. Either way the state keeps the deployment as " +
 					"GitLab has it, and the next apply records a new deployment. GitLab does not let the user who " +
-					"records a deployment approve it. Default `false`.",
+					"records a deployment approve it. Needs GitLab " + gitlabApprovesAPIDeployments + " or later: older " +
+					"releases hold only the blocked deployments of CI jobs for approval, and the apply then warns " +
+					"that it did not wait. Default `false`.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
@@ -173,8 +175,8 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 					"currently deployed to its environment, so Terraform only forgets it (and says so). `" + onDestroyDelete +
 					"` deletes it; GitLab refuses to delete a running deployment or the currently deployed one. `" +
 					onDestroyCancelAndDelete + "` cancels a running deployment first, then deletes it; the currently " +
-					"deployed one is still refused. A change of this setting takes effect once applied, so apply it " +
-					"before the destroy or replacement it should govern.",
+					"deployed one is still refused. Deleting needs GitLab 15.3 or later. A change of this setting takes " +
+					"effect once applied, so apply it before the destroy or replacement it should govern.",
 				Optional:   true,
 				Computed:   true,
 				Default:    stringdefault.StaticString(onDestroyKeep),

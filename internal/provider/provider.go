@@ -36,7 +36,7 @@ const (
 )
 
 // The provider logs every GitLab request, retry and reconciliation at DEBUG in a subsystem of its
-// own, whose level apiLogLevelVariable can set apart from the provider's (DESIGN.md §B5).
+// own, whose level apiLogLevelVariable can set apart from the provider's (DESIGN.md §B6).
 const (
 	apiLogSubsystem     = "gitlab_api"
 	apiLogLevelVariable = "TF_LOG_PROVIDER_GITLABDEPLOY_API"
@@ -133,7 +133,7 @@ func (p *gitlabDeployProvider) Schema(_ context.Context, _ provider.SchemaReques
 			},
 			"job_token": schema.StringAttribute{
 				MarkdownDescription: "A CI/CD job token, sent as the `JOB-TOKEN` header; the deployments API accepts it " +
-					"for the job's own project and for projects whose job token allowlist lists it. " +
+					"for the job's own project and for projects whose job token allowlist lists it, from GitLab 16.2. " +
 					"Environment variable `" + envJobToken + "` (set by GitLab in every CI job), used when no " +
 					"`token` is configured. Conflicts with `token`.",
 				Optional:  true,
