@@ -290,6 +290,7 @@ func handleDeploymentMergeRequests(c *call) reply {
 	g := c.grape()
 	g.integer("deployment_id", true)
 	pg := g.pagination()
+	f := g.mergeRequestFilter()
 	if rep := g.result(); rep != nil {
 		return *rep
 	}
@@ -302,12 +303,14 @@ func handleDeploymentMergeRequests(c *call) reply {
 	}
 	var mrs []*mergeRequest
 	if d := c.deploymentByParam(p); d != nil {
-		mrs = slices.Clone(d.mrs)
+		for _, mr := range d.mrs {
+			if f.matches(mr) {
+				mrs = append(mrs, mr)
+			}
+		}
 	}
-	slices.SortFunc(mrs, func(a, b *mergeRequest) int {
-		return cmp.Or(b.createdAt.Compare(a.createdAt), cmp.Compare(b.id, a.id))
-	})
-	from, to, h := c.paginate(len(mrs), pg, map[string]string{"order_by": "created_at", "sort": "desc"})
+	slices.SortFunc(mrs, f.compare)
+	from, to, h := c.paginate(len(mrs), pg, map[string]string{"state": "all", "order_by": "created_at", "sort": "desc"})
 	out := make([]mergeRequestJSON, 0, to-from)
 	for _, mr := range mrs[from:to] {
 		out = append(out, c.mergeRequestJSON(p, mr))
