@@ -175,6 +175,19 @@ func (c *Client) findCreated(ctx context.Context, project string, opts CreateDep
 	return nil, nil
 }
 
+// CurrentDeployment returns the id of the deployment currently deployed to an environment, the
+// one GitLab refuses to delete: its successful deployment that finished last. It returns 0 when
+// the environment has no successful deployment (or does not exist). One request.
+func (c *Client) CurrentDeployment(ctx context.Context, project, environment string) (int64, error) {
+	list, err := c.ListDeployments(ctx, project, ListDeploymentsOptions{
+		Environment: environment, Status: StatusSuccess, OrderBy: "finished_at", Sort: "desc", MaxResults: 1,
+	})
+	if err != nil || len(list) == 0 {
+		return 0, err
+	}
+	return list[0].ID, nil
+}
+
 // UpdateDeploymentStatus moves a deployment to status. When GitLab's answer is lost, it reads the
 // deployment rather than repeat the change, which GitLab would refuse once applied.
 func (c *Client) UpdateDeploymentStatus(ctx context.Context, project string, id int64, status string) (*Deployment, error) {

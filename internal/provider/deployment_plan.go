@@ -51,6 +51,9 @@ type deploymentPlanFacts struct {
 	// approvalGateFailed: the last status change's approval gate failed, so the next status
 	// change records a new deployment, which goes through approval afresh.
 	approvalGateFailed bool
+	// currentlyDeployed: for a destroy, GitLab says this is the deployment currently deployed to
+	// its environment, which it refuses to delete. Only the destroy plan asks.
+	currentlyDeployed bool
 }
 
 // deploymentPlan is what a planned change does to a deployment in GitLab.
@@ -72,6 +75,7 @@ func planDeployment(prior, planned *deploymentResourceModel, facts deploymentPla
 		p.refuse(missingStatus(facts))
 	case planned == nil:
 		p.refuse(destroyRefused(prior))
+		p.refuse(currentDeploymentDeleteRefused(prior, facts))
 	default:
 		p.replaced = replacedArguments(deploymentReplacingArguments, prior, planned)
 		statusChanges := !planned.Status.Equal(prior.Status)
@@ -136,6 +140,24 @@ func destroyRefused(prior *deploymentResourceModel) *refusal {
 		return nil
 	}
 	return &refusal{Summary: "Deployment Cannot Be Destroyed", Detail: detail}
+}
+
+// currentDeploymentDeleteRefused: GitLab refuses to delete the deployment currently deployed to
+// its environment. Told at the destroy plan, before anything is destroyed (DESIGN.md §B10).
+func currentDeploymentDeleteRefused(prior *deploymentResourceModel, facts deploymentPlanFacts) *refusal {
+	if !facts.currentlyDeployed || prior.OnDestroy.ValueString() == onDestroyKeep {
+		return nil
+	}
+	subject := deploymentSubject(prior.Project.ValueString(), prior.DeploymentID.ValueInt64())
+	return &refusal{Summary: "Deployment Cannot Be Destroyed", Detail: fmt.Sprintf("GitLab refuses to delete %s "+
+		"because it is the deployment currently deployed to environment %q, its successful deployment that "+
+		"finished last (\"Deployment currently deployed to environment\"), and on_destroy = %q asks to delete it. "+
+		"The destroy would stop there, after other resources may already be gone; nothing has been destroyed.\n\n"+
+		"Ways out: set on_destroy = %q and apply it before destroying, which leaves the deployment in GitLab as the "+
+		"environment's history; or delete the environment, which deletes its deployments with it (for a review "+
+		"or other short-lived environment, let the official GitLab provider's gitlab_project_environment own it, "+
+		"with stop_before_destroy = true: see the guide on review environments).",
+		subject, prior.Environment.ValueString(), prior.OnDestroy.ValueString(), onDestroyKeep)}
 }
 
 // replacementDestroyRefused: a replacement destroys the old deployment as its on_destroy says,

@@ -91,6 +91,18 @@ func TestPlanDeployment(t *testing.T) {
 			name: "destroy deleted, running", prior: runningDelete,
 			refusals: []string{"Deployment Cannot Be Destroyed:"}, detail: []string{"because it is running", "cancel_and_delete"},
 		},
+		{
+			name: "destroy deleted, currently deployed", facts: deploymentPlanFacts{currentlyDeployed: true},
+			prior:    with(success, func(m *deploymentResourceModel) { m.OnDestroy = types.StringValue(onDestroyDelete) }),
+			refusals: []string{"Deployment Cannot Be Destroyed:"},
+			detail:   []string{"currently deployed to environment", `set on_destroy = "keep"`, "delete the environment", "stop_before_destroy = true"},
+		},
+		{
+			name: "destroy canceled and deleted, currently deployed", facts: deploymentPlanFacts{currentlyDeployed: true},
+			prior:    with(success, func(m *deploymentResourceModel) { m.OnDestroy = types.StringValue(onDestroyCancelAndDelete) }),
+			refusals: []string{"Deployment Cannot Be Destroyed:"}, detail: []string{`on_destroy = "cancel_and_delete" asks to delete it`},
+		},
+		{name: "destroy kept, currently deployed", prior: success, facts: deploymentPlanFacts{currentlyDeployed: true}},
 		{name: "destroy canceled and deleted, running", prior: with(running, func(m *deploymentResourceModel) { m.OnDestroy = types.StringValue(onDestroyCancelAndDelete) })},
 		{
 			name: "destroy canceled and deleted, running, made by CI", prior: with(runningCI, func(m *deploymentResourceModel) { m.OnDestroy = types.StringValue(onDestroyCancelAndDelete) }),

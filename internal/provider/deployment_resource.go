@@ -59,6 +59,8 @@ type deploymentResource struct {
 	client   *gitlabapi.Client
 	gate     approvalGate
 	projects *projectIDs
+	// current tells the destroy plan which deployment GitLab refuses to delete.
+	current *currentDeployments
 }
 
 type deploymentResourceModel struct {
@@ -254,6 +256,7 @@ func (r *deploymentResource) Configure(_ context.Context, req resource.Configure
 		r.client = data.client
 		r.gate = approvalGate{client: data.client, interval: data.approvalPollInterval}
 		r.projects = data.projects
+		r.current = data.currentDeployments
 	}
 }
 
@@ -455,7 +458,8 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		var prior deploymentResourceModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
 		if !resp.Diagnostics.HasError() {
-			failOnDestroyRefusals(ctx, planDeployment(&prior, nil, deploymentPlanFacts{}).refusals, &resp.Diagnostics, resp.Private)
+			facts := r.destroyFacts(ctx, &prior, &resp.Diagnostics)
+			failOnDestroyRefusals(ctx, planDeployment(&prior, nil, facts).refusals, &resp.Diagnostics, resp.Private)
 		}
 	case !req.Plan.Raw.Equal(req.State.Raw):
 		// (Most resources of most plans do not change: skipping the model conversions saves a

@@ -78,6 +78,7 @@ type providerData struct {
 	client               *gitlabapi.Client
 	approvalPollInterval time.Duration
 	projects             *projectIDs
+	currentDeployments   *currentDeployments
 }
 
 type providerModel struct {
@@ -194,7 +195,8 @@ func (p *gitlabDeployProvider) Configure(ctx context.Context, req provider.Confi
 				envCACertFile+") to a PEM file of CA certificates.")
 		return
 	}
-	data := &providerData{client: client, approvalPollInterval: p.opts.approvalPollInterval, projects: newProjectIDs(client, req.TerraformVersion)}
+	data := &providerData{client: client, approvalPollInterval: p.opts.approvalPollInterval,
+		projects: newProjectIDs(client, req.TerraformVersion), currentDeployments: newCurrentDeployments(client)}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ListResourceData = data
