@@ -578,7 +578,7 @@ func TestAccDeploymentResource_deleteRefusedWhileRunning(t *testing.T) {
 }
 
 // GitLab refuses to delete the deployment currently deployed to its environment, whatever
-// on_destroy asks; only apply can tell. The way out is a replacement that becomes current first.
+// on_destroy asks; the destroy plan tells, before anything is destroyed. The way out is a replacement that becomes current first.
 func TestAccDeploymentResource_deleteRefusedWhileCurrent(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
@@ -600,9 +600,11 @@ func TestAccDeploymentResource_deleteRefusedWhileCurrent(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{captureDeploymentID(deploymentAddress, &firstID)},
 			},
 			{
-				Config:      current.config(fake, tokenMaintainer),
-				Destroy:     true,
-				ExpectError: errorMatching("Unable to Delete Deployment", "currently deployed to its environment", "create_before_destroy"),
+				// The destroy plan asks GitLab which deployment is current.
+				Config:  current.config(fake, tokenMaintainer),
+				Destroy: true,
+				ExpectError: errorMatching("Deployment Cannot Be Destroyed", `currently deployed to environment "staging"`,
+					"nothing has been destroyed", `set on_destroy = "keep"`),
 			},
 			{
 				// The state still holds it, unchanged.
@@ -614,7 +616,7 @@ func TestAccDeploymentResource_deleteRefusedWhileCurrent(t *testing.T) {
 				// cancel_and_delete does not un-deploy the current deployment either.
 				Config:      canceledAndDeleted.config(fake, tokenMaintainer),
 				Destroy:     true,
-				ExpectError: errorMatching("Unable to Delete Deployment", "currently deployed"),
+				ExpectError: errorMatching("Deployment Cannot Be Destroyed", `on_destroy = "cancel_and_delete" asks to delete it`),
 			},
 			{Config: current.config(fake, tokenMaintainer)},
 			{

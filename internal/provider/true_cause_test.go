@@ -8,84 +8,56 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 )
 
-// baseURLMissesAPI is a step for each kind of base_url that does not lead to GitLab's API: a
-// path on a GitLab that is not GitLab's (GitLab answers {"error":"404 Not Found"}), and a web
-// server that is not GitLab (Go's plain-text "404 page not found"). Each step must fail with
-// summary and an error that names base_url, never one that blames the project or the deployment.
-func baseURLMissesAPI(t *testing.T, config string, summary string) []resource.TestStep {
-	t.Helper()
-	fake := startFake(t, "basic.json")
-	notGitLab := httptest.NewServer(http.NotFoundHandler())
-	t.Cleanup(notGitLab.Close)
-	var steps []resource.TestStep
-	for _, url := range []string{fake.URL() + "/gitlab", notGitLab.URL} {
-		steps = append(steps, resource.TestStep{
-			Config: providerBlock(url, tokenMaintainer) + config,
-			ExpectError: errorMatching(summary, "GitLab answered 404",
-				`The answer did not come from GitLab's API. Check that "base_url" (or GITLAB_BASE_URL) is the address of your GitLab`),
-		})
-	}
-	return steps
-}
-
-func TestAccDeploymentResource_baseURLMissesAPI(t *testing.T) {
+// A base_url that does not lead to GitLab's API is named as the cause by every resource and data
+// source, never taken for a missing project or deployment: a path on a GitLab that is not GitLab's
+// (GitLab answers {"error":"404 Not Found"}), and a web server that is not GitLab (Go's
+// plain-text "404 page not found").
+func TestAccProvider_baseURLMissesAPI(t *testing.T) {
 	t.Parallel()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    baseURLMissesAPI(t, recording("test", "staging", "failed"), "Unable to Create Deployment"),
-	})
-}
-
-func TestAccDeploymentApprovalResource_baseURLMissesAPI(t *testing.T) {
-	t.Parallel()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: baseURLMissesAPI(t, `
+	readers := []struct{ name, config, summary string }{
+		{"resource gitlabdeploy_deployment", recording("test", "staging", "failed"), "Unable to Create Deployment"},
+		{"resource gitlabdeploy_deployment_approval", `
 resource "gitlabdeploy_deployment_approval" "test" {
   project       = "acme/app"
   deployment_id = 5
   status        = "approved"
 }
-`, "Unable to Record Deployment Decision"),
-	})
-}
-
-func TestAccDeploymentDataSource_baseURLMissesAPI(t *testing.T) {
-	t.Parallel()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: baseURLMissesAPI(t, `
+`, "Unable to Record Deployment Decision"},
+		{"data source gitlabdeploy_deployment", `
 data "gitlabdeploy_deployment" "test" {
   project       = "acme/app"
   deployment_id = 1
 }
-`, "Unable to Read Deployment"),
-	})
-}
-
-func TestAccDeploymentsDataSource_baseURLMissesAPI(t *testing.T) {
-	t.Parallel()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: baseURLMissesAPI(t, `
+`, "Unable to Read Deployment"},
+		{"data source gitlabdeploy_deployments", `
 data "gitlabdeploy_deployments" "test" {
   project = "acme/app"
 }
-`, "Unable to List Deployments"),
-	})
-}
-
-func TestAccDeploymentMergeRequestsDataSource_baseURLMissesAPI(t *testing.T) {
-	t.Parallel()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: baseURLMissesAPI(t, `
+`, "Unable to List Deployments"},
+		{"data source gitlabdeploy_deployment_merge_requests", `
 data "gitlabdeploy_deployment_merge_requests" "test" {
   project       = "acme/app"
   deployment_id = 2
 }
-`, "Unable to Read Deployment Merge Requests"),
-	})
+`, "Unable to Read Deployment Merge Requests"},
+	}
+	for _, reader := range readers {
+		t.Run(reader.name, func(t *testing.T) {
+			t.Parallel()
+			fake := startFake(t, "basic.json")
+			notGitLab := httptest.NewServer(http.NotFoundHandler())
+			t.Cleanup(notGitLab.Close)
+			var steps []resource.TestStep
+			for _, url := range []string{fake.URL() + "/gitlab", notGitLab.URL} {
+				steps = append(steps, resource.TestStep{
+					Config: providerBlock(url, tokenMaintainer) + reader.config,
+					ExpectError: errorMatching(reader.summary, "GitLab answered 404", `The answer did not come from GitLab's API. `+
+						`Check that "base_url" (or GITLAB_BASE_URL) is the address of your GitLab`),
+				})
+			}
+			resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+		})
+	}
 }
 
 // Importing a deployment that does not exist says so, and that nothing was imported, with the
