@@ -7,7 +7,7 @@ import (
 )
 
 // The merge-request list parameters that GET /projects/:id/deployments/:deployment_id/merge_requests
-// takes (behaviour spec §1.6).
+// takes (DESIGN.md §B14).
 var (
 	mergeRequestStates  = []string{"opened", "closed", "locked", "merged", "all"}
 	mergeRequestOrderBy = []string{"created_at", "updated_at"}

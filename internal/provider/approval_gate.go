@@ -229,7 +229,7 @@ func (g approvalGate) holdBeforeStatusChange(ctx context.Context, project string
 
 // gitlabApprovesAPIDeployments is the first GitLab release whose pending approvals do not depend
 // on the deployment's blocked status, so that deployments recorded through the API wait for
-// approval (DESIGN.md §B8).
+// approval (DESIGN.md §B13).
 const gitlabApprovesAPIDeployments = "16.3"
 
 // requiredApprovals sums the approvals the rules of a deployment's environment require.

@@ -13,7 +13,7 @@ import (
 
 // currentDeployments reads, at most once per environment and provider process, which deployment
 // is currently deployed to an environment. The destroy plans of a configuration's deployments
-// run in parallel and share the answer (DESIGN.md §B10).
+// run in parallel and share the answer (DESIGN.md §B15).
 type currentDeployments struct {
 	client *gitlabapi.Client
 	mu     sync.Mutex

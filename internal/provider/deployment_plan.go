@@ -143,7 +143,7 @@ func destroyRefused(prior *deploymentResourceModel) *refusal {
 }
 
 // currentDeploymentDeleteRefused: GitLab refuses to delete the deployment currently deployed to
-// its environment. Told at the destroy plan, before anything is destroyed (DESIGN.md §B10).
+// its environment. Told at the destroy plan, before anything is destroyed (DESIGN.md §B15).
 func currentDeploymentDeleteRefused(prior *deploymentResourceModel, facts deploymentPlanFacts) *refusal {
 	if !facts.currentlyDeployed || prior.OnDestroy.ValueString() == onDestroyKeep {
 		return nil

@@ -36,7 +36,7 @@ const (
 )
 
 // The provider logs every GitLab request, retry and reconciliation at DEBUG in a subsystem of its
-// own, whose level apiLogLevelVariable can set apart from the provider's (DESIGN.md §B6).
+// own, whose level apiLogLevelVariable can set apart from the provider's (DESIGN.md §B11).
 const (
 	apiLogSubsystem     = "gitlab_api"
 	apiLogLevelVariable = "TF_LOG_PROVIDER_GITLABDEPLOY_API"
