@@ -34,8 +34,12 @@ type deploymentArgs struct {
 }
 
 func (a deploymentArgs) config(fake *fakegitlab.Server, token string) string {
+	return providerBlock(fake.URL(), token) + a.resource()
+}
+
+// resource renders the resource block alone.
+func (a deploymentArgs) resource() string {
 	var b strings.Builder
-	b.WriteString(providerBlock(fake.URL(), token))
 	b.WriteString("\nresource \"gitlabdeploy_deployment\" \"test\" {\n")
 	line := func(name, value string) {
 		if value != "" {
