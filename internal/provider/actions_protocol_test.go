@@ -342,7 +342,8 @@ func TestRecordDeploymentAction_recordsOneDeploymentPerInvocation(t *testing.T) 
 		t.Fatalf("deployments to web = %+v, want one success by dev", list)
 	}
 
-	// A repeat right away records nothing, and says so.
+	// A repeat right away records nothing, and says so. (The provider process holds deployment 6
+	// already; a repeat in a later run is told by GitLab's clock: see the next test.)
 	c.requests() // forget the check's own listing
 	progress, diags = c.invoke(recordActionType, recordArgs("web", nil))
 	expectDiagnostic(t, diags, tfprotov6.DiagnosticSeverityWarning, "Deployment Already Recorded",
