@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -413,4 +414,25 @@ func TestProtocolIdentity_olderCLIAsksNothing(t *testing.T) {
 		t.Errorf("identity = %v, want deployment_id 2 alone", got)
 	}
 	h.expectRequests("reading under Terraform 1.11", map[string]int{routeGet: 1, routeTag: 1})
+}
+
+// TestProtocolIdentity_approvalWithRule imports by identity the decision sam recorded for the
+// security-team rule, not his other decision on the same deployment.
+func TestProtocolIdentity_approvalWithRule(t *testing.T) {
+	t.Parallel()
+	h := newProtocolHarnessFor(t, startFake(t, approvalSeed), "sam-token")
+	decideAs(t, h.fake, "sam-token", 1, "approved", "As maintainer.", "")
+	decideAs(t, h.fake, "sam-token", 1, "approved", "As security.", "security")
+	const typeName = "gitlabdeploy_deployment_approval"
+	identity := h.identity(typeName, map[string]int64{"project_id": 1, "deployment_id": 1, "user_id": 5, "rule_id": ruleSecurityTeam})
+	imported := h.importByIdentity(typeName, identity)
+	checkDiags(t, "ImportResourceState", imported.Diagnostics)
+	res := imported.ImportedResources[0]
+	state := h.unmarshal(h.read(typeName, res.State, res.Identity, res.Private).NewState, h.stateType(typeName))
+	if got := stringAttr(t, state, "comment"); got != "As security." {
+		t.Errorf("imported decision's comment = %q, want the security-team decision's", got)
+	}
+	if got := stringAttr(t, state, "id"); got != fmt.Sprintf("acme/app:1:5:%d", ruleSecurityTeam) {
+		t.Errorf("imported id = %q, want acme/app:1:5:%d", got, ruleSecurityTeam)
+	}
 }

@@ -254,3 +254,43 @@ func (s identitylessServer) ImportResourceState(ctx context.Context, req *tfprot
 	}
 	return resp, err
 }
+
+// TestAccDeploymentApprovalResource_identityRule: a decision recorded with represented_as
+// names its rule in its identity, one without does not; the latter imports by identity as a pure
+// import.
+func TestAccDeploymentApprovalResource_identityRule(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	const maintainer = "gitlabdeploy_deployment_approval.maintainer"
+	config := approvalArgs{deployment: 1, status: "approved", representedAs: "security", extra: `
+resource "gitlabdeploy_deployment_approval" "maintainer" {
+  project       = "acme/app"
+  deployment_id = 1
+  status        = "approved"
+}
+`}.config(fake, "sam-token")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   identityCLI,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity(approvalAddress, map[string]knownvalue.Check{
+						"project_id":    knownvalue.Int64Exact(1),
+						"deployment_id": knownvalue.Int64Exact(1),
+						"user_id":       knownvalue.Int64Exact(5),
+						"rule_id":       knownvalue.Int64Exact(ruleSecurityTeam),
+					}),
+					statecheck.ExpectIdentityValue(maintainer, tfjsonpath.New("rule_id"), knownvalue.Null()),
+					statecheck.ExpectIdentityValueMatchesStateAtPath(maintainer, tfjsonpath.New("user_id"), tfjsonpath.New("user_id")),
+				},
+			},
+			{
+				ResourceName:    maintainer,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+			},
+		},
+	})
+}
