@@ -42,28 +42,6 @@ var deploymentFilterNames = []string{
 	"order_by", "sort",
 }
 
-type deploymentListModel struct {
-	Project        types.String `tfsdk:"project"`
-	Environment    types.String `tfsdk:"environment"`
-	Status         types.String `tfsdk:"status"`
-	UpdatedAfter   types.String `tfsdk:"updated_after"`
-	UpdatedBefore  types.String `tfsdk:"updated_before"`
-	FinishedAfter  types.String `tfsdk:"finished_after"`
-	FinishedBefore types.String `tfsdk:"finished_before"`
-	OrderBy        types.String `tfsdk:"order_by"`
-	Sort           types.String `tfsdk:"sort"`
-}
-
-// filters is the configuration as the data source's, whose rules and request it shares.
-func (m *deploymentListModel) filters() deploymentsDataSourceModel {
-	return deploymentsDataSourceModel{
-		Project: m.Project, Environment: m.Environment, Status: m.Status,
-		UpdatedAfter: m.UpdatedAfter, UpdatedBefore: m.UpdatedBefore,
-		FinishedAfter: m.FinishedAfter, FinishedBefore: m.FinishedBefore,
-		OrderBy: m.OrderBy, Sort: m.Sort,
-	}
-}
-
 func (r *deploymentListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_deployment"
 }
@@ -102,31 +80,27 @@ func (r *deploymentListResource) Configure(_ context.Context, req resource.Confi
 }
 
 func (r *deploymentListResource) ValidateListResourceConfig(ctx context.Context, req list.ValidateConfigRequest, resp *list.ValidateConfigResponse) {
-	var config deploymentListModel
+	var config deploymentFilters
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(checkFilterPairing(config.filters())...)
+	resp.Diagnostics.Append(checkFilterPairing(config)...)
 }
 
 func (r *deploymentListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
-	var config deploymentListModel
+	var config deploymentFilters
 	diags := req.Config.Get(ctx, &config)
 	if diags.HasError() {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
-	filters := config.filters()
-	diags.Append(checkFilterPairing(filters)...)
-	opts, optsDiags := listOptions(filters)
+	diags.Append(checkFilterPairing(config)...)
+	opts, optsDiags := config.listOptions(int(max(req.Limit, 0)))
 	diags.Append(optsDiags...)
 	if diags.HasError() {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
-	}
-	if req.Limit > 0 {
-		opts.MaxResults = int(req.Limit)
 	}
 	stream.Results = func(push func(list.ListResult) bool) {
 		ctx, cancel := context.WithCancel(ctx)

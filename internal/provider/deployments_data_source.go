@@ -46,7 +46,9 @@ type deploymentsDataSource struct {
 	client *gitlabapi.Client
 }
 
-type deploymentsDataSourceModel struct {
+// deploymentFilters are the filters and order of a deployment list, shared by this data source
+// and the gitlabdeploy_deployment list resource, with their rules and request.
+type deploymentFilters struct {
 	Project        types.String `tfsdk:"project"`
 	Environment    types.String `tfsdk:"environment"`
 	Status         types.String `tfsdk:"status"`
@@ -56,8 +58,12 @@ type deploymentsDataSourceModel struct {
 	FinishedBefore types.String `tfsdk:"finished_before"`
 	OrderBy        types.String `tfsdk:"order_by"`
 	Sort           types.String `tfsdk:"sort"`
-	MaxResults     types.Int64  `tfsdk:"max_results"`
-	Deployments    types.List   `tfsdk:"deployments"`
+}
+
+type deploymentsDataSourceModel struct {
+	deploymentFilters
+	MaxResults  types.Int64 `tfsdk:"max_results"`
+	Deployments types.List  `tfsdk:"deployments"`
 }
 
 func (d *deploymentsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -171,8 +177,8 @@ func (d *deploymentsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 	// Values unknown at plan time are only now known: apply the plan-time rules again.
-	resp.Diagnostics.Append(checkFilterPairing(config)...)
-	opts, diags := listOptions(config)
+	resp.Diagnostics.Append(checkFilterPairing(config.deploymentFilters)...)
+	opts, diags := config.listOptions(int(config.MaxResults.ValueInt64()))
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -214,15 +220,15 @@ func (d *deploymentsDataSource) Read(ctx context.Context, req datasource.ReadReq
 	resp.State.Raw = tftypes.NewValue(req.Config.Raw.Type(), attrs)
 }
 
-// listOptions turns the configuration into the list request.
-func listOptions(config deploymentsDataSourceModel) (gitlabapi.ListDeploymentsOptions, diag.Diagnostics) {
+// listOptions turns the filters into the list request for at most maxResults deployments (0: all).
+func (config deploymentFilters) listOptions(maxResults int) (gitlabapi.ListDeploymentsOptions, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	opts := gitlabapi.ListDeploymentsOptions{
 		Environment: config.Environment.ValueString(),
 		Status:      config.Status.ValueString(),
 		OrderBy:     config.OrderBy.ValueString(),
 		Sort:        config.Sort.ValueString(),
-		MaxResults:  int(config.MaxResults.ValueInt64()),
+		MaxResults:  maxResults,
 	}
 	for _, f := range []struct {
 		name  string
@@ -268,14 +274,14 @@ func (deploymentFilterPairing) ValidateDataSource(ctx context.Context, req datas
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(checkFilterPairing(config)...)
+	resp.Diagnostics.Append(checkFilterPairing(config.deploymentFilters)...)
 }
 
 // checkFilterPairing applies GitLab's five pairing rules, with order_by defaulting to id. The
 // first rule is reported alone, since its fix changes which of the others apply; the others
 // never contradict each other, so all that fail are reported at once. A value unknown at plan
 // time skips the check; Read runs it again.
-func checkFilterPairing(config deploymentsDataSourceModel) diag.Diagnostics {
+func checkFilterPairing(config deploymentFilters) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for _, v := range []attr.Value{
 		config.Status, config.OrderBy, config.UpdatedAfter, config.UpdatedBefore, config.FinishedAfter, config.FinishedBefore,

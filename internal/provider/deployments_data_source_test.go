@@ -34,42 +34,42 @@ func TestCheckFilterPairing(t *testing.T) {
 	}
 	cases := []struct {
 		name   string
-		config deploymentsDataSourceModel
+		config deploymentFilters
 		want   []want
 	}{
-		{name: "no filter", config: deploymentsDataSourceModel{}},
-		{name: "order by updated_at alone", config: deploymentsDataSourceModel{OrderBy: tfString("updated_at")}},
-		{name: "order by finished_at with failed", config: deploymentsDataSourceModel{OrderBy: tfString("finished_at"), Status: tfString("failed")}},
-		{name: "order by finished_at with canceled", config: deploymentsDataSourceModel{OrderBy: tfString("finished_at"), Status: tfString("canceled")}},
-		{name: "updated filters with their order", config: deploymentsDataSourceModel{
+		{name: "no filter", config: deploymentFilters{}},
+		{name: "order by updated_at alone", config: deploymentFilters{OrderBy: tfString("updated_at")}},
+		{name: "order by finished_at with failed", config: deploymentFilters{OrderBy: tfString("finished_at"), Status: tfString("failed")}},
+		{name: "order by finished_at with canceled", config: deploymentFilters{OrderBy: tfString("finished_at"), Status: tfString("canceled")}},
+		{name: "updated filters with their order", config: deploymentFilters{
 			UpdatedAfter: tfString(at), UpdatedBefore: tfString(at), OrderBy: tfString("updated_at"), Status: tfString("running"),
 		}},
-		{name: "finished filter with order and success", config: deploymentsDataSourceModel{
+		{name: "finished filter with order and success", config: deploymentFilters{
 			FinishedBefore: tfString(at), OrderBy: tfString("finished_at"), Status: tfString("success"),
 		}},
 		{
 			name:   "rule 1: updated and finished",
-			config: deploymentsDataSourceModel{UpdatedAfter: tfString(at), FinishedBefore: tfString(at), OrderBy: tfString("updated_at")},
+			config: deploymentFilters{UpdatedAfter: tfString(at), FinishedBefore: tfString(at), OrderBy: tfString("updated_at")},
 			want:   []want{{"finished_before", "Keep either `updated_after`/`updated_before` or `finished_after`/`finished_before`"}},
 		},
 		{
 			name:   "rule 1 is reported alone",
-			config: deploymentsDataSourceModel{UpdatedBefore: tfString(at), FinishedAfter: tfString(at)},
+			config: deploymentFilters{UpdatedBefore: tfString(at), FinishedAfter: tfString(at)},
 			want:   []want{{"finished_after", "sets `updated_before` and `finished_after`"}},
 		},
 		{
 			name:   "rule 2: updated filter with the default order",
-			config: deploymentsDataSourceModel{UpdatedAfter: tfString(at)},
+			config: deploymentFilters{UpdatedAfter: tfString(at)},
 			want:   []want{{"order_by", "`updated_after` requires `order_by = \"updated_at\"`, but `order_by` is not set, so GitLab orders by `id`"}},
 		},
 		{
 			name:   "rule 2: updated filter with another order",
-			config: deploymentsDataSourceModel{UpdatedAfter: tfString(at), UpdatedBefore: tfString(at), OrderBy: tfString("created_at")},
+			config: deploymentFilters{UpdatedAfter: tfString(at), UpdatedBefore: tfString(at), OrderBy: tfString("created_at")},
 			want:   []want{{"order_by", "`updated_after` and `updated_before` requires `order_by = \"updated_at\"`, but `order_by` is \"created_at\""}},
 		},
 		{
 			name:   "rules 3 and 5: finished filter alone",
-			config: deploymentsDataSourceModel{FinishedAfter: tfString(at)},
+			config: deploymentFilters{FinishedAfter: tfString(at)},
 			want: []want{
 				{"order_by", "`finished_after` requires `order_by = \"finished_at\"`"},
 				{"status", "`finished_after` requires `status = \"success\"`, but `status` is not set"},
@@ -77,31 +77,31 @@ func TestCheckFilterPairing(t *testing.T) {
 		},
 		{
 			name:   "rule 3: finished filter with success, default order",
-			config: deploymentsDataSourceModel{FinishedAfter: tfString(at), Status: tfString("success")},
+			config: deploymentFilters{FinishedAfter: tfString(at), Status: tfString("success")},
 			want:   []want{{"order_by", "Set `order_by = \"finished_at\"`"}},
 		},
 		{
 			name:   "rule 4: order by finished_at alone",
-			config: deploymentsDataSourceModel{OrderBy: tfString("finished_at")},
+			config: deploymentFilters{OrderBy: tfString("finished_at")},
 			want:   []want{{"order_by", "`status` set to `success`, `failed` or `canceled`, but neither is set (`status` is not set)"}},
 		},
 		{
 			name:   "rule 4: order by finished_at with an unfinished status",
-			config: deploymentsDataSourceModel{OrderBy: tfString("finished_at"), Status: tfString("running")},
+			config: deploymentFilters{OrderBy: tfString("finished_at"), Status: tfString("running")},
 			want:   []want{{"order_by", "(`status` is \"running\")"}},
 		},
 		{
 			name:   "rule 5: finished filter and order with failed",
-			config: deploymentsDataSourceModel{FinishedBefore: tfString(at), OrderBy: tfString("finished_at"), Status: tfString("failed")},
+			config: deploymentFilters{FinishedBefore: tfString(at), OrderBy: tfString("finished_at"), Status: tfString("failed")},
 			want:   []want{{"status", "requires `status = \"success\"`, but `status` is \"failed\""}},
 		},
 		{
 			name:   "unknown status is left to apply",
-			config: deploymentsDataSourceModel{FinishedAfter: tfString(at), OrderBy: tfString("finished_at"), Status: types.StringUnknown()},
+			config: deploymentFilters{FinishedAfter: tfString(at), OrderBy: tfString("finished_at"), Status: types.StringUnknown()},
 		},
 		{
 			name:   "unknown filter is left to apply",
-			config: deploymentsDataSourceModel{UpdatedAfter: types.StringUnknown(), FinishedAfter: tfString(at)},
+			config: deploymentFilters{UpdatedAfter: types.StringUnknown(), FinishedAfter: tfString(at)},
 		},
 	}
 	for _, tc := range cases {
@@ -126,11 +126,11 @@ func TestCheckFilterPairing(t *testing.T) {
 
 func TestListOptions(t *testing.T) {
 	t.Parallel()
-	config := deploymentsDataSourceModel{
+	config := deploymentFilters{
 		Project: tfString("acme/app"), Environment: tfString("production"), Status: tfString("success"), OrderBy: tfString("finished_at"),
-		Sort: tfString("desc"), FinishedAfter: tfString("2026-01-31T09:30:00.250+01:00"), MaxResults: types.Int64Value(5),
+		Sort: tfString("desc"), FinishedAfter: tfString("2026-01-31T09:30:00.250+01:00"),
 	}
-	opts, diags := listOptions(config)
+	opts, diags := config.listOptions(5)
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
