@@ -290,7 +290,7 @@ func handleDeploymentMergeRequests(c *call) reply {
 	g := c.grape()
 	g.integer("deployment_id", true)
 	pg := g.pagination()
-	f := g.mergeRequestFilter()
+	f := g.mergeRequestFilter(mergeRequestOrderBy)
 	if rep := g.result(); rep != nil {
 		return *rep
 	}

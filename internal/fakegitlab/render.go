@@ -255,19 +255,22 @@ func (c *call) protectedEnvJSON(pe *protectedEnv) protectedEnvJSON {
 }
 
 type mergeRequestJSON struct {
-	ID           int64    `json:"id"`
-	IID          int64    `json:"iid"`
-	ProjectID    int64    `json:"project_id"`
-	Title        string   `json:"title"`
-	Description  string   `json:"description"`
-	State        string   `json:"state"`
-	CreatedAt    string   `json:"created_at"`
-	UpdatedAt    string   `json:"updated_at"`
-	MergedAt     *string  `json:"merged_at"`
-	TargetBranch string   `json:"target_branch"`
-	SourceBranch string   `json:"source_branch"`
-	Author       userJSON `json:"author"`
-	WebURL       string   `json:"web_url"`
+	ID           int64     `json:"id"`
+	IID          int64     `json:"iid"`
+	ProjectID    int64     `json:"project_id"`
+	Title        string    `json:"title"`
+	Description  string    `json:"description"`
+	State        string    `json:"state"`
+	CreatedAt    string    `json:"created_at"`
+	UpdatedAt    string    `json:"updated_at"`
+	MergedAt     *string   `json:"merged_at"`
+	TargetBranch string    `json:"target_branch"`
+	SourceBranch string    `json:"source_branch"`
+	Author       userJSON  `json:"author"`
+	MergedBy     *userJSON `json:"merged_by"`
+	MergeUser    *userJSON `json:"merge_user"`
+	Labels       []string  `json:"labels"`
+	WebURL       string    `json:"web_url"`
 }
 
 func (c *call) mergeRequestJSON(p *project, mr *mergeRequest) mergeRequestJSON {
@@ -275,8 +278,17 @@ func (c *call) mergeRequestJSON(p *project, mr *mergeRequest) mergeRequestJSON {
 		ID: mr.id, IID: mr.iid, ProjectID: mr.projectID, Title: mr.title, Description: mr.description, State: mr.state,
 		CreatedAt: apiTime(mr.createdAt), UpdatedAt: apiTime(mr.updatedAt), MergedAt: apiTimePtr(mr.mergedAt),
 		TargetBranch: mr.targetBranch, SourceBranch: mr.sourceBranch, Author: c.userJSON(mr.author),
+		MergedBy: c.userPtrJSON(mr.mergeUser), MergeUser: c.userPtrJSON(mr.mergeUser), Labels: append([]string{}, mr.labels...),
 		WebURL: fmt.Sprintf("%s/%s/-/merge_requests/%d", c.srv.baseURL, p.path, mr.iid),
 	}
+}
+
+func (c *call) userPtrJSON(u *user) *userJSON {
+	if u == nil {
+		return nil
+	}
+	j := c.userJSON(u)
+	return &j
 }
 
 // namespaceOf splits "acme/sub/app" into "acme/sub" and "app".

@@ -29,6 +29,7 @@ func (s *Server) routes() http.Handler {
 		{method: "GET", pattern: "/user", handle: handleUser},
 		{method: "GET", pattern: "/projects/:id", handle: handleProject},
 		{method: "GET", pattern: "/projects/:id/repository/tags/:tag_name", handle: handleTag},
+		{method: "GET", pattern: "/projects/:id/merge_requests", handle: handleListMergeRequests},
 		{method: "GET", pattern: "/projects/:id/deployments", handle: handleListDeployments},
 		{method: "POST", pattern: "/projects/:id/deployments", write: true, handle: handleCreateDeployment},
 		{method: "GET", pattern: "/projects/:id/deployments/:deployment_id", handle: handleGetDeployment},

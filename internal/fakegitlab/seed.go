@@ -93,7 +93,7 @@ type SeedApprovalRule struct {
 	RequiredApprovals    *int   `json:"required_approvals,omitempty"`
 }
 
-// SeedMergeRequest is a merge request of the project; Author is a username.
+// SeedMergeRequest is a merge request of the project; Author and MergeUser are usernames.
 type SeedMergeRequest struct {
 	IID          int64    `json:"iid"`
 	Title        string   `json:"title,omitempty"`
@@ -102,6 +102,8 @@ type SeedMergeRequest struct {
 	SourceBranch string   `json:"source_branch,omitempty"`
 	TargetBranch string   `json:"target_branch,omitempty"`
 	Author       string   `json:"author,omitempty"`
+	MergeUser    string   `json:"merge_user,omitempty"`
+	Labels       []string `json:"labels,omitempty"`
 	CreatedAt    SeedTime `json:"created_at,omitzero"`
 	MergedAt     SeedTime `json:"merged_at,omitzero"`
 }

@@ -122,6 +122,10 @@ func (s *store) applyMergeRequest(p *project, smr SeedMergeRequest) {
 	if smr.Author != "" {
 		mr.author = s.userByName[smr.Author]
 	}
+	if smr.MergeUser != "" {
+		mr.mergeUser = s.userByName[smr.MergeUser]
+	}
+	mr.labels = slices.Sorted(slices.Values(smr.Labels))
 	mr.updatedAt = later(mr.createdAt, t)
 	if !smr.MergedAt.Time.IsZero() {
 		m := smr.MergedAt.Time.UTC()

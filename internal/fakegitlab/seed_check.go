@@ -242,6 +242,14 @@ func (c *seedChecker) project(path string, p *SeedProject) error {
 		if mr.Author != "" && !c.usernames[mr.Author] {
 			return errorf(mp+".author", "unknown user %q", mr.Author)
 		}
+		if mr.MergeUser != "" && !c.usernames[mr.MergeUser] {
+			return errorf(mp+".merge_user", "unknown user %q", mr.MergeUser)
+		}
+		for j, l := range mr.Labels {
+			if strings.TrimSpace(l) == "" || strings.Contains(l, ",") {
+				return errorf(fmt.Sprintf("%s.labels[%d]", mp, j), "%q is not a label name (not blank, no comma)", l)
+			}
+		}
 		if err := c.times(mp, map[string]SeedTime{"created_at": mr.CreatedAt, "merged_at": mr.MergedAt}); err != nil {
 			return err
 		}

@@ -108,6 +108,8 @@ type mergeRequest struct {
 	sourceBranch string
 	targetBranch string
 	author       *user
+	mergeUser    *user    // nil: none
+	labels       []string // sorted
 	createdAt    time.Time
 	updatedAt    time.Time
 	mergedAt     *time.Time
