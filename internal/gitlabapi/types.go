@@ -102,6 +102,8 @@ type MergeRequest struct {
 	SourceBranch string     `json:"source_branch"`
 	TargetBranch string     `json:"target_branch"`
 	Author       User       `json:"author"`
+	MergeUser    *User      `json:"merge_user"`
+	Labels       []string   `json:"labels"`
 	WebURL       string     `json:"web_url"`
 	MergedAt     *time.Time `json:"merged_at"`
 }

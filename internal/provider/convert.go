@@ -5,6 +5,7 @@ package provider
 
 import (
 	"context"
+	"maps"
 	"math/big"
 	"strconv"
 	"strings"
@@ -180,6 +181,11 @@ var deploymentListItemType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"updated_at":    types.StringType,
 	"user":          types.ObjectType{AttrTypes: userAttrTypes},
 	"deployable":    types.ObjectType{AttrTypes: jobAttrTypes},
+	// Null unless include_approvals and include_merge_requests ask for them.
+	"pending_approval_count": types.Int64Type,
+	"approvals":              types.ListType{ElemType: types.ObjectType{AttrTypes: approvalAttrTypes}},
+	"approval_summary":       types.ObjectType{AttrTypes: approvalSummaryAttrTypes},
+	"merge_requests":         types.ListType{ElemType: mergeRequestType},
 }}
 
 // deploymentListItemValue is one element of gitlabdeploy_deployments' list. It builds the
@@ -189,19 +195,61 @@ var deploymentListItemType = types.ObjectType{AttrTypes: map[string]attr.Type{
 // of its type, which for a list of 10,000 doubles the memory the list takes.
 type deploymentListItemTypes struct {
 	item, user, job tftypes.Object
+	// nulls are the values of the attributes that only the includes fill.
+	nulls map[string]tftypes.Value
 }
+
+// includedAttributes are the attributes of a listed deployment that only the includes fill.
+var includedAttributes = []string{"pending_approval_count", "approvals", "approval_summary", "merge_requests"}
 
 func newDeploymentListItemTypes(ctx context.Context) deploymentListItemTypes {
 	item := deploymentListItemType.TerraformType(ctx).(tftypes.Object) //nolint:forcetypeassert // an ObjectType's type is an Object
+	nulls := make(map[string]tftypes.Value, len(includedAttributes))
+	for _, name := range includedAttributes {
+		nulls[name] = tftypes.NewValue(item.AttributeTypes[name], nil)
+	}
 	return deploymentListItemTypes{
-		item: item,
-		user: item.AttributeTypes["user"].(tftypes.Object),       //nolint:forcetypeassert // as declared above
-		job:  item.AttributeTypes["deployable"].(tftypes.Object), //nolint:forcetypeassert // as declared above
+		item:  item,
+		user:  item.AttributeTypes["user"].(tftypes.Object),       //nolint:forcetypeassert // as declared above
+		job:   item.AttributeTypes["deployable"].(tftypes.Object), //nolint:forcetypeassert // as declared above
+		nulls: nulls,
 	}
 }
 
-// value is a deployment as gitlabdeploy_deployments lists it.
+// value is a deployment as gitlabdeploy_deployments lists it without includes.
 func (t deploymentListItemTypes) value(d *gitlabapi.Deployment) tftypes.Value {
+	return tftypes.NewValue(t.item, t.attributes(d, t.nulls))
+}
+
+// valueWith is a listed deployment with what the includes read: the deployment as GET answers
+// it, with its approvals, and the merge requests it shipped, through the converters of the
+// gitlabdeploy_deployment and gitlabdeploy_deployment_merge_requests data sources.
+func (t deploymentListItemTypes) valueWith(ctx context.Context, listed *gitlabapi.Deployment, r *deploymentRead, withMergeRequests bool) (tftypes.Value, error) {
+	included := maps.Clone(t.nulls)
+	d := listed
+	if r.deployment != nil {
+		d = r.deployment
+		var err error
+		included["pending_approval_count"] = terraformInt(d.PendingApprovalCount)
+		if included["approvals"], err = approvalsValue(d.Approvals).ToTerraformValue(ctx); err != nil {
+			return tftypes.Value{}, err
+		}
+		if included["approval_summary"], err = approvalSummaryValue(d.ApprovalSummary, d.Approvals).ToTerraformValue(ctx); err != nil {
+			return tftypes.Value{}, err
+		}
+	}
+	if withMergeRequests {
+		mrs, err := mergeRequestsValue(r.mergeRequests).ToTerraformValue(ctx)
+		if err != nil {
+			return tftypes.Value{}, err
+		}
+		included["merge_requests"] = mrs
+	}
+	return tftypes.NewValue(t.item, t.attributes(d, included)), nil
+}
+
+// attributes are a listed deployment's attributes, those of the includes taken from included.
+func (t deploymentListItemTypes) attributes(d *gitlabapi.Deployment, included map[string]tftypes.Value) map[string]tftypes.Value {
 	job := tftypes.NewValue(t.job, nil)
 	if j := d.Deployable; j != nil {
 		job = tftypes.NewValue(t.job, map[string]tftypes.Value{
@@ -213,22 +261,26 @@ func (t deploymentListItemTypes) value(d *gitlabapi.Deployment) tftypes.Value {
 			"web_url": terraformString(j.WebURL),
 		})
 	}
-	return tftypes.NewValue(t.item, map[string]tftypes.Value{
-		"deployment_id": terraformInt(d.ID),
-		"iid":           terraformInt(d.IID),
-		"ref":           terraformString(d.Ref),
-		"sha":           terraformString(d.SHA),
-		"status":        terraformString(d.Status),
-		"environment":   terraformString(d.Environment.Name),
-		"created_at":    terraformTime(d.CreatedAt),
-		"updated_at":    terraformTime(d.UpdatedAt),
+	return map[string]tftypes.Value{
+		"pending_approval_count": included["pending_approval_count"],
+		"approvals":              included["approvals"],
+		"approval_summary":       included["approval_summary"],
+		"merge_requests":         included["merge_requests"],
+		"deployment_id":          terraformInt(d.ID),
+		"iid":                    terraformInt(d.IID),
+		"ref":                    terraformString(d.Ref),
+		"sha":                    terraformString(d.SHA),
+		"status":                 terraformString(d.Status),
+		"environment":            terraformString(d.Environment.Name),
+		"created_at":             terraformTime(d.CreatedAt),
+		"updated_at":             terraformTime(d.UpdatedAt),
 		"user": tftypes.NewValue(t.user, map[string]tftypes.Value{
 			"id":       terraformInt(d.User.ID),
 			"username": terraformString(d.User.Username),
 			"name":     terraformString(d.User.Name),
 		}),
 		"deployable": job,
-	})
+	}
 }
 
 func terraformString(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
@@ -330,14 +382,26 @@ var mergeRequestAttrTypes = map[string]attr.Type{
 	"source_branch": types.StringType,
 	"target_branch": types.StringType,
 	"author":        types.StringType,
+	"merge_user":    types.StringType,
+	"labels":        types.ListType{ElemType: types.StringType},
 	"web_url":       types.StringType,
 	"merged_at":     types.StringType,
 }
+
+var mergeRequestType = types.ObjectType{AttrTypes: mergeRequestAttrTypes}
 
 func mergeRequestValue(mr *gitlabapi.MergeRequest) types.Object {
 	mergedAt := types.StringNull()
 	if mr.MergedAt != nil {
 		mergedAt = timeValue(*mr.MergedAt)
+	}
+	mergeUser := types.StringNull()
+	if mr.MergeUser != nil {
+		mergeUser = types.StringValue(mr.MergeUser.Username)
+	}
+	labels := make([]attr.Value, len(mr.Labels))
+	for i, l := range mr.Labels {
+		labels[i] = types.StringValue(l)
 	}
 	return types.ObjectValueMust(mergeRequestAttrTypes, map[string]attr.Value{
 		"id":            types.Int64Value(mr.ID),
@@ -347,7 +411,18 @@ func mergeRequestValue(mr *gitlabapi.MergeRequest) types.Object {
 		"source_branch": types.StringValue(mr.SourceBranch),
 		"target_branch": types.StringValue(mr.TargetBranch),
 		"author":        types.StringValue(mr.Author.Username),
+		"merge_user":    mergeUser,
+		"labels":        types.ListValueMust(types.StringType, labels),
 		"web_url":       types.StringValue(mr.WebURL),
 		"merged_at":     mergedAt,
 	})
+}
+
+// mergeRequestsValue lists merge requests in GitLab's order; never null.
+func mergeRequestsValue(mrs []gitlabapi.MergeRequest) types.List {
+	items := make([]attr.Value, len(mrs))
+	for i := range mrs {
+		items[i] = mergeRequestValue(&mrs[i])
+	}
+	return types.ListValueMust(mergeRequestType, items)
 }

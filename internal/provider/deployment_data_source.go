@@ -86,42 +86,14 @@ func (d *deploymentDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 					"since then reads `false`). Null, with a warning, when the repository's tags cannot be read.",
 				Computed: true,
 			},
-			"status":     computedString("Status: " + enumMarkdown(listStatuses) + "."),
-			"created_at": computedString("When the deployment was created (RFC 3339)."),
-			"updated_at": computedString("When the deployment last changed (RFC 3339)."),
-			"user":       dataSourceUserAttribute("The user who created the deployment."),
-			"deployable": dataSourceJobAttribute(),
-			"pending_approval_count": computedInt("Approvals still needed under the environment's approval rules; " +
-				"`0` when the environment is not protected or every rule is satisfied."),
-			"approvals": schema.ListNestedAttribute{
-				MarkdownDescription: "Every approval and rejection recorded for this deployment, oldest first.",
-				Computed:            true,
-				NestedObject:        schema.NestedAttributeObject{Attributes: dataSourceApprovalAttributes()},
-			},
-			"approval_summary": schema.SingleNestedAttribute{
-				MarkdownDescription: "The approval rules that apply to the deployment, with this deployment's decisions under each.",
-				Computed:            true,
-				Attributes: map[string]schema.Attribute{
-					"rules": schema.ListNestedAttribute{
-						MarkdownDescription: "The rules, in GitLab's order; empty when the environment is not protected " +
-							"or has no approval rules. A rule names exactly one of `user_id`, `group_id` and `access_level`.",
-						Computed: true,
-						NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-							"id":                       computedInt("ID of the rule."),
-							"user_id":                  computedInt("User who may approve; null for other kinds of rule."),
-							"group_id":                 computedInt("Group whose members may approve; null for other kinds of rule."),
-							"access_level":             computedInt("Minimum role that may approve (`30` Developer, `40` Maintainer, `60` administrators); null for other kinds of rule."),
-							"access_level_description": computedString("GitLab's name for who may approve, for example `Maintainers` or a group's name; may be null."),
-							"required_approvals":       computedInt("Approvals the rule needs."),
-							"approvals": schema.ListNestedAttribute{
-								MarkdownDescription: "This deployment's approvals and rejections under the rule, oldest first.",
-								Computed:            true,
-								NestedObject:        schema.NestedAttributeObject{Attributes: dataSourceApprovalAttributes()},
-							},
-						}},
-					},
-				},
-			},
+			"status":                 computedString("Status: " + enumMarkdown(listStatuses) + "."),
+			"created_at":             computedString("When the deployment was created (RFC 3339)."),
+			"updated_at":             computedString("When the deployment last changed (RFC 3339)."),
+			"user":                   dataSourceUserAttribute("The user who created the deployment."),
+			"deployable":             dataSourceJobAttribute(),
+			"pending_approval_count": dataSourcePendingApprovalCountAttribute(""),
+			"approvals":              dataSourceApprovalsAttribute(""),
+			"approval_summary":       dataSourceApprovalSummaryAttribute(""),
 		},
 	}
 }
@@ -208,5 +180,57 @@ func dataSourceApprovalAttributes() map[string]schema.Attribute {
 		"status":     schema.StringAttribute{MarkdownDescription: "`approved` or `rejected`.", Computed: true},
 		"comment":    schema.StringAttribute{MarkdownDescription: "Comment given with the decision; may be null.", Computed: true},
 		"created_at": schema.StringAttribute{MarkdownDescription: "When the decision was made (RFC 3339).", Computed: true},
+	}
+}
+
+// The approval attributes of gitlabdeploy_deployment, which gitlabdeploy_deployments' items share;
+// note ends their descriptions.
+
+func dataSourcePendingApprovalCountAttribute(note string) schema.Int64Attribute {
+	return schema.Int64Attribute{
+		MarkdownDescription: "Approvals still needed under the environment's approval rules; " +
+			"`0` when the environment is not protected or every rule is satisfied." + note,
+		Computed: true,
+	}
+}
+
+func dataSourceApprovalsAttribute(note string) schema.ListNestedAttribute {
+	return schema.ListNestedAttribute{
+		MarkdownDescription: "Every approval and rejection recorded for this deployment, oldest first." + note,
+		Computed:            true,
+		NestedObject:        schema.NestedAttributeObject{Attributes: dataSourceApprovalAttributes()},
+	}
+}
+
+func dataSourceApprovalSummaryAttribute(note string) schema.SingleNestedAttribute {
+	computedString := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{MarkdownDescription: desc, Computed: true}
+	}
+	computedInt := func(desc string) schema.Int64Attribute {
+		return schema.Int64Attribute{MarkdownDescription: desc, Computed: true}
+	}
+	return schema.SingleNestedAttribute{
+		MarkdownDescription: "The approval rules that apply to the deployment, with this deployment's decisions under each." + note,
+		Computed:            true,
+		Attributes: map[string]schema.Attribute{
+			"rules": schema.ListNestedAttribute{
+				MarkdownDescription: "The rules, in GitLab's order; empty when the environment is not protected " +
+					"or has no approval rules. A rule names exactly one of `user_id`, `group_id` and `access_level`.",
+				Computed: true,
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"id":                       computedInt("ID of the rule."),
+					"user_id":                  computedInt("User who may approve; null for other kinds of rule."),
+					"group_id":                 computedInt("Group whose members may approve; null for other kinds of rule."),
+					"access_level":             computedInt("Minimum role that may approve (`30` Developer, `40` Maintainer, `60` administrators); null for other kinds of rule."),
+					"access_level_description": computedString("GitLab's name for who may approve, for example `Maintainers` or a group's name; may be null."),
+					"required_approvals":       computedInt("Approvals the rule needs."),
+					"approvals": schema.ListNestedAttribute{
+						MarkdownDescription: "This deployment's approvals and rejections under the rule, oldest first.",
+						Computed:            true,
+						NestedObject:        schema.NestedAttributeObject{Attributes: dataSourceApprovalAttributes()},
+					},
+				}},
+			},
+		},
 	}
 }

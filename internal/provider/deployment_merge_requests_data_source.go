@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -35,9 +34,6 @@ func (d *deploymentMergeRequestsDataSource) Metadata(_ context.Context, req data
 }
 
 func (d *deploymentMergeRequestsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	computedString := func(desc string) schema.StringAttribute {
-		return schema.StringAttribute{MarkdownDescription: desc, Computed: true}
-	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists the merge requests shipped with a deployment: those GitLab linked to it when it " +
 			"succeeded, newest first. Fails when the deployment does not exist.",
@@ -55,19 +51,7 @@ func (d *deploymentMergeRequestsDataSource) Schema(_ context.Context, _ datasour
 			"merge_requests": schema.ListNestedAttribute{
 				MarkdownDescription: "The merge requests, newest created first; empty when none was linked.",
 				Computed:            true,
-				NestedObject: schema.NestedAttributeObject{
-					Attributes: map[string]schema.Attribute{
-						"id":            schema.Int64Attribute{MarkdownDescription: "Global ID of the merge request.", Computed: true},
-						"iid":           schema.Int64Attribute{MarkdownDescription: "Number of the merge request within its project (`!iid`).", Computed: true},
-						"title":         computedString("Title."),
-						"state":         computedString("State, for example `merged`."),
-						"source_branch": computedString("Branch that was merged."),
-						"target_branch": computedString("Branch it was merged into."),
-						"author":        computedString("Username of the author."),
-						"web_url":       computedString("Link to the merge request in GitLab."),
-						"merged_at":     computedString("When it was merged (RFC 3339); null if GitLab does not say."),
-					},
-				},
+				NestedObject:        schema.NestedAttributeObject{Attributes: dataSourceMergeRequestAttributes()},
 			},
 		},
 	}
@@ -96,10 +80,29 @@ func (d *deploymentMergeRequestsDataSource) Read(ctx context.Context, req dataso
 			"the merge requests of "+deploymentSubject(project, id), err)
 		return
 	}
-	items := make([]attr.Value, len(mrs))
-	for i := range mrs {
-		items[i] = mergeRequestValue(&mrs[i])
-	}
-	config.MergeRequests = types.ListValueMust(types.ObjectType{AttrTypes: mergeRequestAttrTypes}, items)
+	config.MergeRequests = mergeRequestsValue(mrs)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
+}
+
+// dataSourceMergeRequestAttributes are the attributes of a merge request wherever a data source
+// lists one; they match mergeRequestValue.
+func dataSourceMergeRequestAttributes() map[string]schema.Attribute {
+	computedString := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{MarkdownDescription: desc, Computed: true}
+	}
+	return map[string]schema.Attribute{
+		"id":            schema.Int64Attribute{MarkdownDescription: "Global ID of the merge request.", Computed: true},
+		"iid":           schema.Int64Attribute{MarkdownDescription: "Number of the merge request within its project (`!iid`).", Computed: true},
+		"title":         computedString("Title."),
+		"state":         computedString("State, for example `merged`."),
+		"source_branch": computedString("Branch that was merged."),
+		"target_branch": computedString("Branch it was merged into."),
+		"author":        computedString("Username of the author."),
+		"merge_user":    computedString("Username of who merged it; null when nobody did."),
+		"labels": schema.ListAttribute{
+			MarkdownDescription: "Names of its labels, sorted.", ElementType: types.StringType, Computed: true,
+		},
+		"web_url":   computedString("Link to the merge request in GitLab."),
+		"merged_at": computedString("When it was merged (RFC 3339); null if GitLab does not say."),
+	}
 }

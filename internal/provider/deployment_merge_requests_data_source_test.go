@@ -38,6 +38,8 @@ data "gitlabdeploy_deployment_merge_requests" "none" {
 							"source_branch": knownvalue.StringExact("fix/logout"),
 							"target_branch": knownvalue.StringExact("main"),
 							"author":        knownvalue.StringExact("mae"),
+							"merge_user":    knownvalue.Null(),
+							"labels":        knownvalue.ListExact([]knownvalue.Check{}),
 							"web_url":       knownvalue.StringRegexp(phrase("/acme/app/-/merge_requests/2")),
 							"merged_at":     knownvalue.StringExact("2026-01-06T11:15:00.5Z"),
 						}),

@@ -62,8 +62,10 @@ type deploymentFilters struct {
 
 type deploymentsDataSourceModel struct {
 	deploymentFilters
-	MaxResults  types.Int64 `tfsdk:"max_results"`
-	Deployments types.List  `tfsdk:"deployments"`
+	MaxResults           types.Int64 `tfsdk:"max_results"`
+	IncludeApprovals     types.Bool  `tfsdk:"include_approvals"`
+	IncludeMergeRequests types.Bool  `tfsdk:"include_merge_requests"`
+	Deployments          types.List  `tfsdk:"deployments"`
 }
 
 func (d *deploymentsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -87,7 +89,8 @@ func (d *deploymentsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			"- `finished_after`/`finished_before` need `order_by = \"finished_at\"` and `status = \"success\"`;\n" +
 			"- `order_by = \"finished_at\"` needs a `finished_*` filter or a `status` of " +
 			enumMarkdown(finishedStatuses) + ".\n\n" +
-			"The list holds no approvals: read them with `gitlabdeploy_deployment` for each listed deployment.",
+			"`include_approvals` and `include_merge_requests` add each deployment's approvals and shipped merge " +
+			"requests, at one request per deployment each (more for a deployment that shipped over 100).",
 		Attributes: map[string]schema.Attribute{
 			"project": schema.StringAttribute{
 				MarkdownDescription: "ID or full path (`group/project`) of the project.",
@@ -127,6 +130,16 @@ func (d *deploymentsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.AtLeast(1)},
 			},
+			"include_approvals": schema.BoolAttribute{
+				MarkdownDescription: "Also read each deployment's `approvals`, `approval_summary` and `pending_approval_count`, " +
+					"one request per deployment. Default `false`.",
+				Optional: true,
+			},
+			"include_merge_requests": schema.BoolAttribute{
+				MarkdownDescription: "Also read the `merge_requests` each deployment shipped, one request per deployment " +
+					"and per 100 merge requests. Default `false`.",
+				Optional: true,
+			},
 			"deployments": schema.ListNestedAttribute{
 				MarkdownDescription: "The deployments, in the requested order.",
 				Computed:            true,
@@ -137,6 +150,9 @@ func (d *deploymentsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 		},
 	}
 }
+
+// includeApprovalsNote ends the descriptions of the attributes include_approvals fills.
+const includeApprovalsNote = " Null unless `include_approvals`."
 
 func deploymentListItemAttributes() map[string]schema.Attribute {
 	computedString := func(desc string) schema.StringAttribute {
@@ -151,14 +167,22 @@ func deploymentListItemAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "Number of the deployment within its project.",
 			Computed:            true,
 		},
-		"ref":         computedString("Branch or tag that was deployed."),
-		"sha":         computedString("SHA of the commit that was deployed."),
-		"status":      computedString("Status: " + enumMarkdown(listStatuses) + "."),
-		"environment": computedString("Name of the environment."),
-		"created_at":  computedString("When the deployment was created (RFC 3339)."),
-		"updated_at":  computedString("When the deployment last changed (RFC 3339)."),
-		"user":        dataSourceUserAttribute("The user who created the deployment."),
-		"deployable":  dataSourceJobAttribute(),
+		"ref":                    computedString("Branch or tag that was deployed."),
+		"sha":                    computedString("SHA of the commit that was deployed."),
+		"status":                 computedString("Status: " + enumMarkdown(listStatuses) + "."),
+		"environment":            computedString("Name of the environment."),
+		"created_at":             computedString("When the deployment was created (RFC 3339)."),
+		"updated_at":             computedString("When the deployment last changed (RFC 3339)."),
+		"user":                   dataSourceUserAttribute("The user who created the deployment."),
+		"deployable":             dataSourceJobAttribute(),
+		"pending_approval_count": dataSourcePendingApprovalCountAttribute(includeApprovalsNote),
+		"approvals":              dataSourceApprovalsAttribute(includeApprovalsNote),
+		"approval_summary":       dataSourceApprovalSummaryAttribute(includeApprovalsNote),
+		"merge_requests": schema.ListNestedAttribute{
+			MarkdownDescription: "The merge requests the deployment shipped, newest created first. Null unless `include_merge_requests`.",
+			Computed:            true,
+			NestedObject:        schema.NestedAttributeObject{Attributes: dataSourceMergeRequestAttributes()},
+		},
 	}
 }
 
@@ -194,13 +218,35 @@ func (d *deploymentsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		}
 		return
 	}
+	withApprovals, withMergeRequests := config.IncludeApprovals.ValueBool(), config.IncludeMergeRequests.ValueBool()
+	var reads []deploymentRead
+	if withApprovals || withMergeRequests {
+		if reads, err = readIncludes(ctx, d.client, project, list, withApprovals, withMergeRequests); err != nil {
+			addGitLabError(&resp.Diagnostics, "Unable to List Deployments", fmt.Sprintf("the deployments of project %q", project), err)
+			return
+		}
+		resp.Diagnostics.Append(deletedWarning(project, list, reads)...)
+	}
 	// Lists can hold tens of thousands of deployments. State.Set would convert each one twice
 	// more through reflection, tripling the time and memory; each element is built here once,
 	// directly as a Terraform value.
 	itemTypes := newDeploymentListItemTypes(ctx)
-	elems := make([]tftypes.Value, len(list))
+	elems := make([]tftypes.Value, 0, len(list))
 	for i := range list {
-		elems[i] = itemTypes.value(&list[i])
+		if reads == nil {
+			elems = append(elems, itemTypes.value(&list[i]))
+			continue
+		}
+		if reads[i].deleted {
+			continue
+		}
+		elem, err := itemTypes.valueWith(ctx, &list[i], &reads[i], withMergeRequests)
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to List Deployments", "Converting a deployment failed; this is a bug in the "+
+				"provider, please report it: "+err.Error())
+			return
+		}
+		elems = append(elems, elem)
 	}
 	var configAttrs map[string]tftypes.Value
 	if err := req.Config.Raw.As(&configAttrs); err != nil {

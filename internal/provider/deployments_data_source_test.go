@@ -455,6 +455,11 @@ data "gitlabdeploy_deployments" "no_such_environment" {
 						"deployable": knownvalue.ObjectPartial(map[string]knownvalue.Check{
 							"name": knownvalue.StringExact("deploy-production"), "status": knownvalue.StringExact("success"),
 						}),
+						// Only include_approvals and include_merge_requests fill these.
+						"pending_approval_count": knownvalue.Null(),
+						"approvals":              knownvalue.Null(),
+						"approval_summary":       knownvalue.Null(),
+						"merge_requests":         knownvalue.Null(),
 					})),
 				statecheck.ExpectKnownValue("data.gitlabdeploy_deployments.all", tfjsonpath.New("deployments").AtSliceIndex(1),
 					knownvalue.ObjectPartial(map[string]knownvalue.Check{

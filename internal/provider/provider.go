@@ -222,6 +222,7 @@ func (p *gitlabDeployProvider) DataSources(_ context.Context) []func() datasourc
 		NewDeploymentDataSource,
 		NewDeploymentsDataSource,
 		NewDeploymentMergeRequestsDataSource,
+		NewDeployedMergeRequestsDataSource,
 	}
 }
 

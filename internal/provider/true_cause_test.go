@@ -40,6 +40,12 @@ data "gitlabdeploy_deployment_merge_requests" "test" {
   deployment_id = 2
 }
 `, "Unable to Read Deployment Merge Requests"},
+		{"data source gitlabdeploy_deployed_merge_requests", `
+data "gitlabdeploy_deployed_merge_requests" "test" {
+  project     = "acme/app"
+  environment = "production"
+}
+`, "Unable to List Deployed Merge Requests"},
 	}
 	for _, reader := range readers {
 		t.Run(reader.name, func(t *testing.T) {

@@ -1,19 +1,14 @@
-# Audit: every production deployment that finished last month, with who approved it.
-# GitLab filters on finish time only for successful deployments ordered by it.
+# Audit: every production deployment that finished last month, with who approved it and what it
+# shipped. GitLab filters on finish time only for successful deployments ordered by it.
 data "gitlabdeploy_deployments" "last_month" {
-  project         = "acme/app"
-  environment     = "production"
-  status          = "success"
-  order_by        = "finished_at"
-  finished_after  = "2026-01-01T00:00:00Z"
-  finished_before = "2026-02-01T00:00:00Z"
-}
-
-# The list holds no approvals: read each deployment for them.
-data "gitlabdeploy_deployment" "audited" {
-  for_each      = { for d in data.gitlabdeploy_deployments.last_month.deployments : tostring(d.deployment_id) => d }
-  project       = "acme/app"
-  deployment_id = each.value.deployment_id
+  project                = "acme/app"
+  environment            = "production"
+  status                 = "success"
+  order_by               = "finished_at"
+  finished_after         = "2026-01-01T00:00:00Z"
+  finished_before        = "2026-02-01T00:00:00Z"
+  include_approvals      = true # one more request per deployment
+  include_merge_requests = true # one more request per deployment
 }
 
 # In the list's order: newest finished first would be sort = "desc".
@@ -22,7 +17,8 @@ output "approved_by" {
     for d in data.gitlabdeploy_deployments.last_month.deployments : {
       iid       = d.iid
       sha       = d.sha
-      approvers = [for a in data.gitlabdeploy_deployment.audited[tostring(d.deployment_id)].approvals : a.user.username if a.status == "approved"]
+      approvers = [for a in d.approvals : a.user.username if a.status == "approved"]
+      shipped   = [for mr in d.merge_requests : "!${mr.iid}"]
     }
   ]
 }
