@@ -33,12 +33,26 @@ type auditDeployment struct {
 	approvedBy    []string // tokens of those who approved it, in order
 }
 
-// auditHistory starts a fake holding acme/app with these production deployments (ids 1, 2, ...
-// in order), a staging deployment that shipped every merge request first, and three merged merge
-// requests: !1 by alice (merged by bob, labelled security), !2 by dev (merged by alice, docs), !3 by
-// dev (merged by bob). The project lets a deployer approve their own deployment, so that a
-// self-approval is a history GitLab can hold.
+// auditProject is a project of an audit history.
+type auditProject struct {
+	id         int64
+	path       string
+	production []auditDeployment
+}
+
+// auditHistory starts a fake holding acme/app (id 1) with these production deployments (ids 1,
+// 2, ... in order); see auditHistoryOf.
 func auditHistory(t *testing.T, production []auditDeployment, opts fakegitlab.Options) *fakegitlab.Server {
+	t.Helper()
+	return auditHistoryOf(t, opts, auditProject{1, "acme/app", production})
+}
+
+// auditHistoryOf starts a fake holding these projects, each with its production deployments
+// (global ids in order), a staging deployment that shipped every merge request first, and three
+// merged merge requests: !1 by alice (merged by bob, labelled security), !2 by dev (merged by
+// alice, docs), !3 by dev (merged by bob). Each project lets a deployer approve their own
+// deployment, so that a self-approval is a history GitLab can hold.
+func auditHistoryOf(t *testing.T, opts fakegitlab.Options, projects ...auditProject) *fakegitlab.Server {
 	t.Helper()
 	member := func(name string, level int) fakegitlab.SeedMember {
 		return fakegitlab.SeedMember{Username: name, AccessLevel: level}
@@ -51,17 +65,6 @@ func auditHistory(t *testing.T, production []auditDeployment, opts fakegitlab.Op
 		return fakegitlab.At(v)
 	}
 	maintainers := 40
-	var deployments []fakegitlab.SeedDeployment
-	for _, d := range production {
-		deployments = append(deployments, fakegitlab.SeedDeployment{
-			Environment: "production", Ref: "main", SHA: shaMain, Status: "success", User: "dora",
-			MergeRequests: d.mergeRequests, CreatedAt: at(d.finished), UpdatedAt: at(d.finished), FinishedAt: at(d.finished),
-		})
-	}
-	deployments = append(deployments, fakegitlab.SeedDeployment{
-		Environment: "staging", Ref: "main", SHA: shaMain, Status: "success", User: "dora",
-		MergeRequests: []int64{1, 2, 3}, FinishedAt: at("2025-12-31T00:00:00Z"),
-	})
 	seed := &fakegitlab.Seed{
 		Users: []fakegitlab.SeedUser{
 			{ID: 2, Username: "dora", Name: "Dora Deployer", Tokens: []string{tokenDora}},
@@ -69,8 +72,32 @@ func auditHistory(t *testing.T, production []auditDeployment, opts fakegitlab.Op
 			{ID: 4, Username: "bob", Name: "Bob Builder", Tokens: []string{tokenBob}},
 			{ID: 5, Username: "dev", Name: "Dave Developer", Tokens: []string{tokenDeveloper}},
 		},
-		Projects: []fakegitlab.SeedProject{{
-			ID: 1, PathWithNamespace: "acme/app", AllowPipelineTriggerApproveDeployment: true,
+	}
+	type approval struct {
+		project, deployment int64
+		token               string
+	}
+	var approvals []approval
+	next := int64(1)
+	for _, p := range projects {
+		var deployments []fakegitlab.SeedDeployment
+		for _, d := range p.production {
+			deployments = append(deployments, fakegitlab.SeedDeployment{
+				Environment: "production", Ref: "main", SHA: shaMain, Status: "success", User: "dora",
+				MergeRequests: d.mergeRequests, CreatedAt: at(d.finished), UpdatedAt: at(d.finished), FinishedAt: at(d.finished),
+			})
+			for _, token := range d.approvedBy {
+				approvals = append(approvals, approval{p.id, next, token})
+			}
+			next++
+		}
+		deployments = append(deployments, fakegitlab.SeedDeployment{
+			Environment: "staging", Ref: "main", SHA: shaMain, Status: "success", User: "dora",
+			MergeRequests: []int64{1, 2, 3}, FinishedAt: at("2025-12-31T00:00:00Z"),
+		})
+		next++
+		seed.Projects = append(seed.Projects, fakegitlab.SeedProject{
+			ID: p.id, PathWithNamespace: p.path, AllowPipelineTriggerApproveDeployment: true,
 			Members:  []fakegitlab.SeedMember{member("dora", 40), member("alice", 40), member("bob", 40), member("dev", 30)},
 			Branches: map[string]string{"main": shaMain},
 			ProtectedEnvironments: []fakegitlab.SeedProtectedEnvironment{{
@@ -86,12 +113,14 @@ func auditHistory(t *testing.T, production []auditDeployment, opts fakegitlab.Op
 					CreatedAt: at("2025-12-05T00:00:00Z"), MergedAt: at("2025-12-06T00:00:00Z")},
 			},
 			Deployments: deployments,
-		}},
+		})
 	}
 	fake := fakegitlab.NewTestServer(t, seed, opts)
-	for i, d := range production {
-		for _, token := range d.approvedBy {
-			decide(t, fake, token, i+1, "approved", "")
+	for _, a := range approvals {
+		var answer map[string]any
+		path := fmt.Sprintf("/projects/%d/deployments/%d/approval", a.project, a.deployment)
+		if code := fakeAPI(t, fake, http.MethodPost, path, a.token, map[string]string{"status": "approved"}, &answer); code != http.StatusCreated {
+			t.Fatalf("approving deployment %d with %s: GitLab answered %d: %v", a.deployment, a.token, code, answer)
 		}
 	}
 	fake.ResetStats()
