@@ -40,7 +40,7 @@ type config struct {
 }
 
 // scenarios are the -only names, in the order they run.
-var scenarios = []string{"gobench", "startup", "api", "resources", "cancel", "approvals", "listing"}
+var scenarios = []string{"gobench", "startup", "api", "resources", "cancel", "approvals", "listing", "audits"}
 
 // listFlag collects a repeated flag.
 type listFlag []string
@@ -121,6 +121,7 @@ func run(ctx context.Context, cfg config) error {
 	b.scenario("cancel", b.cancelAndDelete)
 	b.scenario("approvals", b.approvals)
 	b.scenario("listing", b.listing)
+	b.scenario("audits", b.audits)
 
 	b.rep.machine = machineInfo(ctx, tfBin, terraformVersion(ctx, tfBin), started, time.Since(started), loadStart)
 	out := cfg.out
