@@ -146,6 +146,7 @@ func (d *deploymentsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				NestedObject: schema.NestedAttributeObject{
 					Attributes: deploymentListItemAttributes(),
 				},
+				CustomType: types.ListType{ElemType: deploymentListItemType},
 			},
 		},
 	}
@@ -158,6 +159,17 @@ func deploymentListItemAttributes() map[string]schema.Attribute {
 	computedString := func(desc string) schema.StringAttribute {
 		return schema.StringAttribute{MarkdownDescription: desc, Computed: true}
 	}
+	// The nested attributes carry their types ready-made (DESIGN.md §B31): after every read the
+	// framework looks up the type of each null value's path, and without them it rebuilds the
+	// whole item's type each time, for each of thousands of items.
+	user := dataSourceUserAttribute("The user who created the deployment.")
+	user.CustomType = types.ObjectType{AttrTypes: userAttrTypes}
+	deployable := dataSourceJobAttribute()
+	deployable.CustomType = types.ObjectType{AttrTypes: jobAttrTypes}
+	approvals := dataSourceApprovalsAttribute(includeApprovalsNote)
+	approvals.CustomType = deploymentListItemType.AttrTypes["approvals"].(types.ListType) //nolint:forcetypeassert // as declared
+	summary := dataSourceApprovalSummaryAttribute(includeApprovalsNote)
+	summary.CustomType = types.ObjectType{AttrTypes: approvalSummaryAttrTypes}
 	return map[string]schema.Attribute{
 		"deployment_id": schema.Int64Attribute{
 			MarkdownDescription: "Global ID of the deployment, as `deployment_id` of `gitlabdeploy_deployment` takes it.",
@@ -173,15 +185,16 @@ func deploymentListItemAttributes() map[string]schema.Attribute {
 		"environment":            computedString("Name of the environment."),
 		"created_at":             computedString("When the deployment was created (RFC 3339)."),
 		"updated_at":             computedString("When the deployment last changed (RFC 3339)."),
-		"user":                   dataSourceUserAttribute("The user who created the deployment."),
-		"deployable":             dataSourceJobAttribute(),
+		"user":                   user,
+		"deployable":             deployable,
 		"pending_approval_count": dataSourcePendingApprovalCountAttribute(includeApprovalsNote),
-		"approvals":              dataSourceApprovalsAttribute(includeApprovalsNote),
-		"approval_summary":       dataSourceApprovalSummaryAttribute(includeApprovalsNote),
+		"approvals":              approvals,
+		"approval_summary":       summary,
 		"merge_requests": schema.ListNestedAttribute{
 			MarkdownDescription: "The merge requests the deployment shipped, newest created first. Null unless `include_merge_requests`.",
 			Computed:            true,
 			NestedObject:        schema.NestedAttributeObject{Attributes: dataSourceMergeRequestAttributes()},
+			CustomType:          types.ListType{ElemType: mergeRequestType},
 		},
 	}
 }
