@@ -65,8 +65,9 @@ func failedChecks(output string) map[string]string {
 // nothing in a clean month.
 func TestAccAuditGuide_checks(t *testing.T) {
 	t.Parallel()
-	fake := auditFake(t)
 	c := newTerraformCLI(t, time.Millisecond, 10*time.Millisecond)
+	c.skipUnlessSupports(cliFeatureCheckBlock)
+	fake := auditFake(t)
 	copyExample(t, c, "guides/audit")
 	env := []string{"GITLAB_BASE_URL=" + fake.URL(), "GITLAB_TOKEN=" + tokenBob}
 
@@ -90,9 +91,18 @@ func TestAccAuditGuide_checks(t *testing.T) {
 	if !strings.Contains(res.output(), `"!3 Faster search, by @dev, merged by @bob at 2025-12-06T00:00:00Z"`) {
 		t.Errorf("the released merge requests are not in the plan's outputs:\n%s", res.output())
 	}
+}
 
-	// The guide's second example: terraform test proves the audit flags both months as it should.
-	res = c.mustRun(env, []string{"test", "-no-color"})
+// TestAccAuditGuide_terraformTest runs the guide's second example, offline against the fake:
+// terraform test proves that the audit flags each finding of one month and nothing in the other.
+func TestAccAuditGuide_terraformTest(t *testing.T) {
+	t.Parallel()
+	c := newTerraformCLI(t, time.Millisecond, 10*time.Millisecond)
+	c.skipUnlessSupports(cliFeatureTestCommand)
+	fake := auditFake(t)
+	copyExample(t, c, "guides/audit")
+	env := []string{"GITLAB_BASE_URL=" + fake.URL(), "GITLAB_TOKEN=" + tokenBob}
+	res := c.mustRun(env, []string{"test", "-no-color"})
 	if !strings.Contains(res.output(), "2 passed, 0 failed") {
 		t.Errorf("terraform test:\n%s", res.output())
 	}
@@ -102,8 +112,9 @@ func TestAccAuditGuide_checks(t *testing.T) {
 // finding, and plans cleanly for a clean month.
 func TestAccAuditGuide_postconditionsAreFatal(t *testing.T) {
 	t.Parallel()
-	fake := auditFake(t)
 	c := newTerraformCLI(t, time.Millisecond, 10*time.Millisecond)
+	c.skipUnlessSupports(cliFeaturePostcondition)
+	fake := auditFake(t)
 	copyExample(t, c, "guides/audit-strict")
 	env := []string{"GITLAB_BASE_URL=" + fake.URL(), "GITLAB_TOKEN=" + tokenBob}
 

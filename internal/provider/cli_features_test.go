@@ -30,6 +30,11 @@ var (
 	cliFeatureImportBlock   = cliFeature{"the import block", tfversion.Version1_5_0, openTofuFirst}
 	cliFeatureTerraformData = cliFeature{"the terraform_data resource", tfversion.Version1_4_0, openTofuFirst}
 
+	// The audit guide's examples: check blocks, postconditions of data sources, terraform test.
+	cliFeatureCheckBlock    = cliFeature{"check blocks", tfversion.Version1_5_0, openTofuFirst}
+	cliFeaturePostcondition = cliFeature{"postconditions", tfversion.Version1_2_0, openTofuFirst}
+	cliFeatureTestCommand   = cliFeature{"terraform test", tfversion.Version1_6_0, openTofuFirst}
+
 	cliFeatureIdentity = cliFeature{"resource identity", tfversion.Version1_12_0, version.Must(version.NewVersion("1.12.0"))}
 	cliFeatureQuery    = cliFeature{"list resources and terraform query", tfversion.Version1_14_0, nil}
 	cliFeatureActions  = cliFeature{"actions", tfversion.Version1_14_0, nil}
