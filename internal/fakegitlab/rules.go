@@ -1,8 +1,6 @@
 package fakegitlab
 
 import (
-	"crypto/sha256"
-	"math/big"
 	"regexp"
 	"slices"
 	"strings"
@@ -225,27 +223,4 @@ func environmentNameErrors(name string) []string {
 		msgs = append(msgs, "can contain only letters, digits, '-', '_', '/', '$', '{', '}', '.', and spaces, but it cannot start or end with '/'")
 	}
 	return msgs
-}
-
-var nonSlugChars = regexp.MustCompile(`[^a-z0-9]`)
-
-// environmentSlug is GitLab's environment slug (DESIGN.md §A5).
-func environmentSlug(name string) string {
-	slug := nonSlugChars.ReplaceAllString(strings.ToLower(name), "-")
-	if slug == "" || slug[0] < 'a' || slug[0] > 'z' {
-		slug = "env-" + slug
-	}
-	for strings.Contains(slug, "--") {
-		slug = strings.ReplaceAll(slug, "--", "-")
-	}
-	if len(slug) > 24 || slug != name {
-		slug = slug[:min(len(slug), 17)]
-		if !strings.HasSuffix(slug, "-") {
-			slug += "-"
-		}
-		sum := sha256.Sum256([]byte(name))
-		b36 := new(big.Int).SetBytes(sum[:]).Text(36)
-		return slug + b36[len(b36)-6:]
-	}
-	return strings.TrimSuffix(slug, "-")
 }

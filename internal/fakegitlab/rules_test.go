@@ -147,19 +147,3 @@ func TestDeployAccessLevels(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func TestEnvironmentSlug(t *testing.T) {
-	t.Parallel()
-	for name, want := range map[string]string{
-		"production":                   "production",
-		"review/app":                   "review-app-8c15it",
-		"Staging":                      "staging-p75vhx",
-		"123":                          "env-123-7j7izn",
-		"a-very-long-environment-name": "a-very-long-envir-8opby0",
-		"a--b":                         "a-b-m3ql0o",
-	} {
-		if got := environmentSlug(name); got != want {
-			t.Errorf("slug(%q) = %q, want %q", name, got, want)
-		}
-	}
-}

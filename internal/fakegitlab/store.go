@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/envslug"
 )
 
 // store is the server's whole state. Every field is guarded by mu; handlers hold it for the whole
@@ -210,7 +212,7 @@ func (s *store) findOrCreateEnvironment(p *project, name string, t time.Time) *e
 	if e := s.findEnvironment(p, name); e != nil {
 		return e
 	}
-	e := &environment{id: s.nextEnvID, name: name, slug: environmentSlug(name), createdAt: t, updatedAt: t}
+	e := &environment{id: s.nextEnvID, name: name, slug: envslug.Slug(name), createdAt: t, updatedAt: t}
 	s.nextEnvID++
 	p.environments = append(p.environments, e)
 	return e

@@ -35,9 +35,10 @@ var (
 	cliFeaturePostcondition = cliFeature{"postconditions", tfversion.Version1_2_0, openTofuFirst}
 	cliFeatureTestCommand   = cliFeature{"terraform test", tfversion.Version1_6_0, openTofuFirst}
 
-	cliFeatureIdentity = cliFeature{"resource identity", tfversion.Version1_12_0, version.Must(version.NewVersion("1.12.0"))}
-	cliFeatureQuery    = cliFeature{"list resources and terraform query", tfversion.Version1_14_0, nil}
-	cliFeatureActions  = cliFeature{"actions", tfversion.Version1_14_0, nil}
+	cliFeatureFunctions = cliFeature{"provider-defined functions", tfversion.Version1_8_0, version.Must(version.NewVersion("1.7.0"))}
+	cliFeatureIdentity  = cliFeature{"resource identity", tfversion.Version1_12_0, version.Must(version.NewVersion("1.12.0"))}
+	cliFeatureQuery     = cliFeature{"list resources and terraform query", tfversion.Version1_14_0, nil}
+	cliFeatureActions   = cliFeature{"actions", tfversion.Version1_14_0, nil}
 )
 
 // cliIsOpenTofu reports whether the acceptance tests run under OpenTofu.

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -51,6 +52,7 @@ var (
 	_ provider.Provider                  = (*gitlabDeployProvider)(nil)
 	_ provider.ProviderWithListResources = (*gitlabDeployProvider)(nil)
 	_ provider.ProviderWithActions       = (*gitlabDeployProvider)(nil)
+	_ provider.ProviderWithFunctions     = (*gitlabDeployProvider)(nil)
 )
 
 type gitlabDeployProvider struct {
@@ -231,6 +233,14 @@ func (p *gitlabDeployProvider) Actions(_ context.Context) []func() action.Action
 	return []func() action.Action{
 		NewApproveDeploymentAction,
 		NewRecordDeploymentAction,
+	}
+}
+
+// Functions need Terraform 1.8 or OpenTofu 1.7 or later; they run without the provider's
+// configuration, so they work offline and before the provider block's values are known.
+func (p *gitlabDeployProvider) Functions(_ context.Context) []func() function.Function {
+	return []func() function.Function{
+		NewEnvironmentSlugFunction,
 	}
 }
 
