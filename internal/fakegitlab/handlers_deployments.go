@@ -184,6 +184,7 @@ func (s *store) setStatus(d *deployment, status string, t time.Time) {
 	}
 	if status == "success" {
 		s.linkMergeRequests(d)
+		d.env.start()
 	}
 }
 

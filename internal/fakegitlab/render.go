@@ -192,7 +192,7 @@ func nonZero[T comparable](v T) *T {
 }
 
 func (c *call) environmentJSON(e *environment) environmentJSON {
-	return environmentJSON{ID: e.id, Name: e.name, Slug: e.slug, CreatedAt: apiTime(e.createdAt), UpdatedAt: apiTime(e.updatedAt)}
+	return environmentJSON{ID: e.id, Name: e.name, Slug: e.slug, ExternalURL: e.externalURL, CreatedAt: apiTime(e.createdAt), UpdatedAt: apiTime(e.updatedAt)}
 }
 
 func (c *call) deploymentJSON(d *deployment) deploymentJSON {

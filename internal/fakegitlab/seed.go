@@ -64,6 +64,7 @@ type SeedProject struct {
 	Tags                                  map[string]string          `json:"tags,omitempty"`
 	Commits                               []string                   `json:"commits,omitempty"`
 	ProtectedEnvironments                 []SeedProtectedEnvironment `json:"protected_environments,omitempty"`
+	Environments                          []SeedEnvironment          `json:"environments,omitempty"`
 	MergeRequests                         []SeedMergeRequest         `json:"merge_requests,omitempty"`
 	Deployments                           []SeedDeployment           `json:"deployments,omitempty"`
 }

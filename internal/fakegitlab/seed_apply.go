@@ -66,6 +66,9 @@ func (s *store) apply(sd *Seed) []SeededDeployment {
 		for _, spe := range sp.ProtectedEnvironments {
 			s.applyProtectedEnv(p, spe)
 		}
+		for _, se := range sp.Environments {
+			s.applyEnvironment(p, se)
+		}
 		for _, smr := range sp.MergeRequests {
 			s.applyMergeRequest(p, smr)
 		}

@@ -227,6 +227,9 @@ func (c *seedChecker) project(path string, p *SeedProject) error {
 			return err
 		}
 	}
+	if err := checkSeedEnvironments(path, p.Environments); err != nil {
+		return err
+	}
 	for i, mr := range p.MergeRequests {
 		mp := fmt.Sprintf("%s.merge_requests[%d]", path, i)
 		if mr.IID <= 0 {

@@ -80,6 +80,12 @@ type environment struct {
 	slug      string
 	createdAt time.Time
 	updatedAt time.Time
+	// state is available, stopping or stopped (DESIGN.md §A14); "" reads as available.
+	state       string
+	externalURL *string
+	// onStop: the environment's last deployment has an on_stop job, so that a stop without force
+	// leaves it stopping.
+	onStop bool
 }
 
 // accessEntry is a deploy access level or an approval rule: exactly one of accessLevel, userID

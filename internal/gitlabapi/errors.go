@@ -45,6 +45,7 @@ var (
 	ErrNoApprovalPermission  = errors.New("no permission to approve")
 	ErrNoMatchingRule        = errors.New("no approval rule for represented_as")
 	ErrCommentTooLong        = errors.New("comment too long")
+	ErrStopNotApplied        = errors.New("environment already stopping or stopped")
 
 	// ErrOutcomeUnknown marks a write that GitLab may or may not have applied: its answer was
 	// lost and looking at GitLab afterwards did not settle the question.
@@ -112,6 +113,7 @@ var messageKinds = []struct {
 	{"There are no approval rules for the given", ErrNoMatchingRule},
 	{"Comment is too long", ErrCommentTooLong},
 	{"Authentication by CI/CD job token not allowed", ErrJobTokenScope},
+	{"Attempted to stop the environment but failed to change the status", ErrStopNotApplied},
 }
 
 func newError(method, path string, status int, body []byte) *Error {

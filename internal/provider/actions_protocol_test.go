@@ -173,6 +173,7 @@ func TestActionSchemas_bothActionsServed(t *testing.T) {
 	for name, want := range map[string][]string{
 		approveActionType: {"comment", "deployment_id", "project", "represented_as", "status"},
 		recordActionType:  {"environment", "project", "ref", "sha", "status", "tag", "wait_for_approval"},
+		stopActionType:    {"environment", "force", "project"},
 	} {
 		s := c.schemas.ActionSchemas[name]
 		if s == nil {

@@ -39,6 +39,9 @@ var (
 	cliFeatureIdentity  = cliFeature{"resource identity", tfversion.Version1_12_0, version.Must(version.NewVersion("1.12.0"))}
 	cliFeatureQuery     = cliFeature{"list resources and terraform query", tfversion.Version1_14_0, nil}
 	cliFeatureActions   = cliFeature{"actions", tfversion.Version1_14_0, nil}
+
+	// Terraform 1.16: action triggers on before_destroy and after_destroy, and on_failure.
+	cliFeatureDestroyTriggers = cliFeature{"action triggers on destroy and on_failure", version.Must(version.NewVersion("1.16.0")), nil}
 )
 
 // cliIsOpenTofu reports whether the acceptance tests run under OpenTofu.

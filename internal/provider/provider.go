@@ -233,6 +233,7 @@ func (p *gitlabDeployProvider) Actions(_ context.Context) []func() action.Action
 	return []func() action.Action{
 		NewApproveDeploymentAction,
 		NewRecordDeploymentAction,
+		NewStopEnvironmentAction,
 	}
 }
 

@@ -29,13 +29,14 @@ variable "sha" {
   type        = string
 }
 
-# The official provider owns the short-lived environment. GitLab deletes an
+# The official provider owns the short-lived environment. Its URL carries
+# the environment's slug, the CI_ENVIRONMENT_SLUG GitLab gives it. GitLab deletes an
 # environment's deployments with it, but refuses to delete an environment
 # that is still available: stop_before_destroy stops it first.
 resource "gitlab_project_environment" "review" {
   project             = var.project
   name                = "review/${var.branch}"
-  external_url        = "https://${replace(lower(var.branch), "/[^a-z0-9]+/", "-")}.review.example.com"
+  external_url        = "https://${provider::gitlabdeploy::environment_slug("review/${var.branch}")}.review.example.com"
   stop_before_destroy = true
 }
 
