@@ -35,3 +35,29 @@ func TestListEnvironments_itemsHaveNoLastDeployment(t *testing.T) {
 		t.Errorf("a list item carries last_deployment: %s", res.body)
 	}
 }
+
+// A seed names its format: none or 1 is read; a newer one is refused with the way out.
+func TestParseSeed_version(t *testing.T) {
+	t.Parallel()
+	for _, seed := range []string{`{}`, `{"version": 1}`, `{"version": 1, "users": [{"id": 1, "username": "a"}]}`} {
+		if _, err := ParseSeed([]byte(seed)); err != nil {
+			t.Errorf("ParseSeed(%s) = %v, want it read", seed, err)
+		}
+	}
+	for seed, want := range map[string]string{
+		`{"version": 2, "some_new_key": true}`: "version: this seed is format version 2, and this fakegitlab reads versions up to 1: " +
+			"install the fakegitlab of the provider release the seed was written for (go install " +
+			"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/cmd/fakegitlab@<version>)",
+		`{"version": 0}`:   "version: 0 is not a seed format version (a whole number, 1 or more)",
+		`{"version": "1"}`: "version: 1 is not a seed format version (a whole number, 1 or more)",
+		`{"version": 1.5}`: "version: 1.5 is not a seed format version (a whole number, 1 or more)",
+	} {
+		if _, err := ParseSeed([]byte(seed)); err == nil || err.Error() != want {
+			t.Errorf("ParseSeed(%s) error = %v\nwant %s", seed, err, want)
+		}
+	}
+	srv := NewTestServer(t, &Seed{}, Options{})
+	if _, err := srv.AddSeed(&Seed{Version: 2}); err == nil {
+		t.Error("AddSeed accepted a seed of format version 2")
+	}
+}

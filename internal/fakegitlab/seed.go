@@ -12,9 +12,16 @@ import (
 	"time"
 )
 
+// SeedVersion is the seed format this fake reads. A seed without a version is read as version 1;
+// the number changes only when a seed of the old format would mean something else
+// (DESIGN.md §B29).
+const SeedVersion = 1
+
 // Seed is the document a server starts from: users, groups, job tokens and projects with their
 // repositories, protected environments, merge requests and deployments.
 type Seed struct {
+	// Version is the seed format; 0 (absent) reads as 1.
+	Version   int            `json:"version,omitempty"`
 	Users     []SeedUser     `json:"users,omitempty"`
 	Groups    []SeedGroup    `json:"groups,omitempty"`
 	JobTokens []SeedJobToken `json:"job_tokens,omitempty"`
@@ -197,6 +204,9 @@ func decodeSeed(data []byte) (*Seed, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("seed: unexpected data after the document")
 	}
+	if err := checkSeedVersion(raw); err != nil {
+		return nil, err
+	}
 	if err := checkKeys(raw, reflect.TypeFor[Seed](), ""); err != nil {
 		return nil, err
 	}
@@ -269,4 +279,28 @@ func joinPath(path, key string) string {
 		return key
 	}
 	return path + "." + key
+}
+
+// checkSeedVersion refuses a seed of a format this fake does not read, before its keys are checked:
+// a newer format's keys would otherwise be reported as typos.
+func checkSeedVersion(raw any) error {
+	doc, ok := raw.(map[string]any)
+	if !ok {
+		return nil
+	}
+	v, present := doc["version"]
+	if !present {
+		return nil
+	}
+	n, ok := v.(json.Number)
+	version, err := n.Int64()
+	if !ok || err != nil || version < 1 {
+		return fmt.Errorf("version: %v is not a seed format version (a whole number, 1 or more)", v)
+	}
+	if version > SeedVersion {
+		return fmt.Errorf("version: this seed is format version %d, and this fakegitlab reads versions up to %d: "+
+			"install the fakegitlab of the provider release the seed was written for (go install "+
+			"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/cmd/fakegitlab@<version>)", version, SeedVersion)
+	}
+	return nil
 }

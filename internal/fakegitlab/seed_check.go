@@ -1,6 +1,7 @@
 package fakegitlab
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -32,6 +33,9 @@ func errorf(path, format string, args ...any) error {
 
 // validateSeed checks sd as an addition to st (an empty store for a fresh server). It reads st only.
 func validateSeed(sd *Seed, st *store) error {
+	if sd.Version < 0 || sd.Version > SeedVersion {
+		return checkSeedVersion(map[string]any{"version": json.Number(fmt.Sprint(sd.Version))})
+	}
 	c := &seedChecker{st: st, userIDs: map[int64]bool{}, usernames: map[string]bool{}, tokens: map[string]bool{},
 		groupIDs: map[int64]bool{}, projects: map[string]int64{}}
 	for _, u := range st.users {

@@ -42,6 +42,8 @@ var (
 
 	// Terraform 1.16: action triggers on before_destroy and after_destroy, and on_failure.
 	cliFeatureDestroyTriggers = cliFeature{"action triggers on destroy and on_failure", version.Must(version.NewVersion("1.16.0")), nil}
+	// lifecycle { destroy = false }: Terraform 1.16 and OpenTofu 1.12.
+	cliFeatureLifecycleDestroy = cliFeature{"lifecycle { destroy = false }", version.Must(version.NewVersion("1.16.0")), version.Must(version.NewVersion("1.12.0"))}
 )
 
 // cliIsOpenTofu reports whether the acceptance tests run under OpenTofu.
