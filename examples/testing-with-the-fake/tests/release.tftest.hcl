@@ -29,8 +29,8 @@ run "a_new_commit_is_a_new_deployment" {
     sha = "e83c5163316f89bfbde7d9ab23ca2e25604af290"
   }
   assert {
-    condition     = output.iid == run.records_a_successful_deployment.iid + 1
-    error_message = "A new commit must record a new deployment."
+    condition     = output.iid == 3
+    error_message = "A new commit must record a new deployment, #3 after #2."
   }
   assert {
     condition     = output.deployment == "#3 release/1.x@e83c5163 to staging"
