@@ -74,7 +74,7 @@ func (s *requestSpan) reset() {
 // and gitlabdeploy_deployed_merge_requests over 1,000 merge requests, behind latency.
 func (b *bench) audits() error {
 	latency := b.cfg.latency
-	runs := min(b.cfg.runs, 3)
+	runs := b.cfg.runs
 	perDeployment := &requestSpan{match: regexp.MustCompile(`/deployments/\d+(/merge_requests)?$`)}
 	seed := auditSeed(auditDeployments, 1)
 	// The second scenario's merge requests: ten more deployments of 100 each, to another environment.
@@ -148,6 +148,7 @@ output "listed" {
 			seconds(time.Duration(2*auditDeployments)*latency)),
 		ratio:   fmt.Sprintf("reads span %.2f of that", worstShare),
 		peakRSS: s.rssCell(),
+		load:    s.loadCell(),
 		target:  fmt.Sprintf("%d requests; reads span ≤ 1/6 of one after another; provider peak RSS < 200 MiB", floor),
 		met:     verdict(lo == floor && hi == floor && worstShare <= 1.0/6 && s.maxRSS() < 200*1024),
 	})
@@ -195,6 +196,7 @@ output "listed" {
 		baseline:  fmt.Sprintf("the %d pages one after another: %s", pages, seconds(time.Duration(pages)*latency)),
 		ratio:     fmt.Sprintf("pages span %.2f of that", worstShare),
 		peakRSS:   m.rssCell(),
+		load:      m.loadCell(),
 		target:    fmt.Sprintf("%d page requests, read concurrently (span ≤ 1/2 of one after another)", pages),
 		met:       verdict(lo == pages && hi == pages && worstShare <= 0.5),
 	})

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // goBenchmarks holds, per benchmark name (without the -GOMAXPROCS suffix), the values of each
@@ -69,4 +70,14 @@ func (g goBenchmarks) median(name, unit string) (float64, bool) {
 		return 0, false
 	}
 	return median(values), true
+}
+
+// spreadCell renders a benchmark's ns/op as "median (min – max, N runs)".
+func (g goBenchmarks) spreadCell(name string, format func(time.Duration) string) string {
+	values := g[name]["ns/op"]
+	durations := make([]time.Duration, len(values))
+	for i, v := range values {
+		durations[i] = time.Duration(v)
+	}
+	return spreadCell(durations, format)
 }

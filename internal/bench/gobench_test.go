@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseGoBench(t *testing.T) {
 	t.Parallel()
@@ -24,5 +27,20 @@ ok  	example	3.2s
 	}
 	if _, ok := got.median("BenchmarkMissing", "ns/op"); ok {
 		t.Error("a benchmark that did not run has a median")
+	}
+}
+
+func TestKeptBlocks(t *testing.T) {
+	t.Parallel()
+	previous := "# Benchmarks\n\n| a | b |\n\n<!-- BEGIN test-profile -->\n## Test suite\n\n- 90 s\n<!-- END test-profile -->\n" +
+		"\n<!-- BEGIN unfinished -->\nlost\n"
+	got := keptBlocks(previous)
+	want := "<!-- BEGIN test-profile -->\n## Test suite\n\n- 90 s\n<!-- END test-profile -->"
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("keptBlocks = %q, want [%q]", got, want)
+	}
+	r := &report{kept: got}
+	if out := r.markdown(); !strings.HasSuffix(out, "\n"+want+"\n") {
+		t.Errorf("the report does not end with the kept block:\n%s", out)
 	}
 }

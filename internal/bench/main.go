@@ -40,7 +40,7 @@ type config struct {
 }
 
 // scenarios are the -only names, in the order they run.
-var scenarios = []string{"gobench", "startup", "api", "resources", "cancel", "approvals", "listing", "audits"}
+var scenarios = []string{"gobench", "startup", "api", "resources", "cancel", "approvals", "listing", "audits", "optimisations"}
 
 // listFlag collects a repeated flag.
 type listFlag []string
@@ -109,8 +109,16 @@ func run(ctx context.Context, cfg config) error {
 		defer os.RemoveAll(scratch)
 	}
 
+	out := cfg.out
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(root, out)
+	}
+	previous, err := os.ReadFile(out)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
 	loadStart := loadAverage()
-	b := &bench{ctx: ctx, cfg: cfg, root: root, rep: &report{started: started}}
+	b := &bench{ctx: ctx, cfg: cfg, root: root, rep: &report{started: started, kept: keptBlocks(string(previous))}}
 	if err := b.build(scratch, tfBin); err != nil {
 		return err
 	}
@@ -122,12 +130,9 @@ func run(ctx context.Context, cfg config) error {
 	b.scenario("approvals", b.approvals)
 	b.scenario("listing", b.listing)
 	b.scenario("audits", b.audits)
+	b.scenario("optimisations", b.optimisations)
 
 	b.rep.machine = machineInfo(ctx, tfBin, terraformVersion(ctx, tfBin), started, time.Since(started), loadStart)
-	out := cfg.out
-	if !filepath.IsAbs(out) {
-		out = filepath.Join(root, out)
-	}
 	if err := os.WriteFile(out, []byte(b.rep.markdown()), 0o644); err != nil {
 		return err
 	}

@@ -20,7 +20,8 @@ type row struct {
 	ratio     string
 	peakRSS   string
 	target    string
-	met       *bool // nil: no target
+	met       *bool  // nil: no target
+	load      string // the 1-minute load average before the first run and after the last
 }
 
 // report collects what BENCHMARKS.md shows.
@@ -31,6 +32,8 @@ type report struct {
 	sections []section
 	started  time.Time
 	failures []string
+	// kept are the blocks of the previous report that other commands wrote (keptBlocks).
+	kept []string
 }
 
 type section struct {
@@ -57,16 +60,19 @@ func verdict(ok bool) *bool { return &ok }
 func (r *report) markdown() string {
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\n")
-	b.WriteString("Written by `make bench` (`scripts/bench`); do not edit by hand. Every figure below comes from the one run " +
-		"described under Machine. Request counts are read from the fake GitLab's `/-/fake/stats`; wall times are the median " +
-		"of several runs; peak RSS is the largest resident set of any provider process Terraform started for the command.\n\n")
+	b.WriteString("Written by `make bench` (`scripts/bench`); do not edit by hand, except between `<!-- BEGIN name -->` and " +
+		"`<!-- END name -->` markers, whose blocks other commands write and `make bench` keeps as they are. Every other " +
+		"figure comes from the one run described under Machine. Request counts are read from the fake GitLab's " +
+		"`/-/fake/stats`. Timed figures read \"median (minimum – maximum, runs)\", and a target is met when the median " +
+		"meets it; the load column is the machine's 1-minute load average before the first run and after the last. " +
+		"Peak RSS is the largest resident set of any provider process Terraform started for the command.\n\n")
 	b.WriteString("## Machine\n\n")
 	for _, m := range r.machine {
 		b.WriteString("- " + m + "\n")
 	}
 	b.WriteString("\n## Results\n\n")
-	b.WriteString("| Operation | Requests (measured / lower bound) | Wall time (median) | Provider CPU (median) | Baseline | Ratio | Peak RSS | Target | Met |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| Operation | Requests (measured / lower bound) | Wall time | Provider CPU | Baseline | Ratio | Peak RSS | Target | Met | Load |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, x := range r.rows {
 		met := "—"
 		if x.met != nil {
@@ -75,7 +81,7 @@ func (r *report) markdown() string {
 				met = "**NO**"
 			}
 		}
-		cells := []string{x.operation, x.requests, x.wall, x.cpu, x.baseline, x.ratio, x.peakRSS, x.target, met}
+		cells := []string{x.operation, x.requests, x.wall, x.cpu, x.baseline, x.ratio, x.peakRSS, x.target, met, x.load}
 		for i, c := range cells {
 			if c == "" {
 				cells[i] = "—"
@@ -99,7 +105,42 @@ func (r *report) markdown() string {
 	for _, s := range r.sections {
 		b.WriteString("\n## " + s.title + "\n\n" + strings.TrimRight(s.body, "\n") + "\n")
 	}
+	for _, block := range r.kept {
+		b.WriteString("\n" + block + "\n")
+	}
 	return b.String()
+}
+
+// keptBlocks returns the blocks of a previous report that run from a line `<!-- BEGIN name -->`
+// to the line `<!-- END name -->`, markers included: other commands (such as make test-profile)
+// write them into BENCHMARKS.md, and make bench carries them over.
+func keptBlocks(previous string) []string {
+	var blocks []string
+	lines := strings.Split(previous, "\n")
+	for i := 0; i < len(lines); i++ {
+		name, ok := marker(lines[i], "BEGIN")
+		if !ok {
+			continue
+		}
+		for j := i + 1; j < len(lines); j++ {
+			if end, ok := marker(lines[j], "END"); ok && end == name {
+				blocks = append(blocks, strings.Join(lines[i:j+1], "\n"))
+				i = j
+				break
+			}
+		}
+	}
+	return blocks
+}
+
+// marker returns the name of a line `<!-- WORD name -->`.
+func marker(line, word string) (string, bool) {
+	inner, ok := strings.CutPrefix(strings.TrimSpace(line), "<!-- "+word+" ")
+	if !ok {
+		return "", false
+	}
+	name, ok := strings.CutSuffix(inner, " -->")
+	return strings.TrimSpace(name), ok && strings.TrimSpace(name) != ""
 }
 
 // machineInfo describes where the run happened.
@@ -142,6 +183,12 @@ func machineInfo(ctx context.Context, tfBin, tfVersion string, started time.Time
 		fmt.Sprintf("Load average (1, 5, 15 min) at the start: %s; at the end: %s. Other work on the machine "+
 			"slows the wall times; the provider's CPU times are less sensitive to it.", loadStart, loadAverage()),
 	}
+}
+
+// loadAverage1 is the 1-minute load average.
+func loadAverage1() string {
+	load, _, _ := strings.Cut(loadAverage(), ",")
+	return load
 }
 
 // loadAverage is the first three fields of /proc/loadavg.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -47,6 +48,12 @@ type result struct {
 type workspace struct {
 	tf  *terraform
 	dir string
+	env []string // added to the environment of Terraform and the provider
+}
+
+// withEnv is the same workspace run with env added, as the optimisations scenario turns one off.
+func (w *workspace) withEnv(env ...string) *workspace {
+	return &workspace{tf: w.tf, dir: w.dir, env: append(slices.Clone(w.env), env...)}
 }
 
 func (tf *terraform) workspace(name string) (*workspace, error) {
@@ -83,6 +90,7 @@ func (w *workspace) cmd(profileDir string, args ...string) (result, error) {
 		"BENCH_CPUPROFILE_DIR="+profileDir,
 	)
 	c.Env = append(c.Env, tf.extraEnv...)
+	c.Env = append(c.Env, w.env...)
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, &out
 	start := time.Now()

@@ -341,8 +341,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 	before := state
 	state.setFromAPI(d)
 	if sameValues(before, state) {
-		// resp.State already holds the prior state; converting the model back would cost about
-		// 8% of an unchanged deployment's refresh and plan.
+		// resp.State already holds the prior state; setting it again is a measured cost (DESIGN.md §B10).
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
@@ -462,8 +461,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 			failOnDestroyRefusals(ctx, planDeployment(&prior, nil, facts).refusals, &resp.Diagnostics, resp.Private)
 		}
 	case !req.Plan.Raw.Equal(req.State.Raw):
-		// (Most resources of most plans do not change: skipping the model conversions saves a
-		// fifth of such a plan's allocations.)
+		// Most resources of most plans do not change: there is nothing to plan (DESIGN.md §B10).
 		r.planChange(ctx, req, resp)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -65,6 +67,83 @@ func BenchmarkDeploymentResource_planCreate(b *testing.B) {
 		h.validate(b)
 		h.planCreate(b)
 	}
+}
+
+// BenchmarkDeploymentResource_unchangedRead is the end of Read for a deployment that GitLab did
+// not change: sameValues finds the refreshed model equal to the prior state and nothing is set,
+// where State.Set would convert the model back into the state it came from. make bench reports
+// the difference, which the check saves on every refresh of an unchanged deployment.
+func BenchmarkDeploymentResource_unchangedRead(b *testing.B) {
+	h := newResourceBench(b)
+	var schemaResp resource.SchemaResponse
+	(&deploymentResource{}).Schema(h.ctx, resource.SchemaRequest{}, &schemaResp)
+	raw, err := h.state.Unmarshal(h.typ)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var prior deploymentResourceModel
+	if diags := (tfsdk.State{Schema: schemaResp.Schema, Raw: raw}).Get(h.ctx, &prior); diags.HasError() {
+		b.Fatal(diags)
+	}
+	b.Run("sameValues", func(b *testing.B) {
+		for b.Loop() {
+			refreshed := prior
+			if !sameValues(prior, refreshed) {
+				b.Fatal("a copy of the model differs from it")
+			}
+		}
+	})
+	b.Run("State.Set", func(b *testing.B) {
+		for b.Loop() {
+			state := tfsdk.State{Schema: schemaResp.Schema, Raw: raw}
+			if diags := state.Set(h.ctx, &prior); diags.HasError() {
+				b.Fatal(diags)
+			}
+		}
+	})
+}
+
+// BenchmarkDeploymentResource_unchangedPlan is ModifyPlan for a deployment whose plan equals its
+// state, as most of a plan's are: comparing the two raw values and stopping, where planChange
+// would convert both into models, find nothing to do and set the plan again. make bench reports
+// the difference.
+func BenchmarkDeploymentResource_unchangedPlan(b *testing.B) {
+	h := newResourceBench(b)
+	var schemaResp resource.SchemaResponse
+	(&deploymentResource{}).Schema(h.ctx, resource.SchemaRequest{}, &schemaResp)
+	state, err := h.state.Unmarshal(h.typ)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &deploymentResource{}
+	request := func() (resource.ModifyPlanRequest, *resource.ModifyPlanResponse) {
+		req := resource.ModifyPlanRequest{
+			Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: h.configured},
+			State:  tfsdk.State{Schema: schemaResp.Schema, Raw: state},
+			Plan:   tfsdk.Plan{Schema: schemaResp.Schema, Raw: state},
+		}
+		return req, &resource.ModifyPlanResponse{Plan: req.Plan}
+	}
+	b.Run("ModifyPlan", func(b *testing.B) {
+		for b.Loop() {
+			req, resp := request()
+			r.ModifyPlan(h.ctx, req, resp)
+			if resp.Diagnostics.HasError() {
+				b.Fatal(resp.Diagnostics)
+			}
+		}
+	})
+	// Outside the framework there is no private state: planChange's one write to it fails,
+	// after all its work; the plan it sets must still equal the state.
+	b.Run("planChange", func(b *testing.B) {
+		for b.Loop() {
+			req, resp := request()
+			r.planChange(h.ctx, req, resp)
+			if len(resp.RequiresReplace) > 0 || !resp.Plan.Raw.Equal(state) {
+				b.Fatal(resp.Diagnostics, resp.RequiresReplace)
+			}
+		}
+	})
 }
 
 // resourceBench is a configured provider server with one deployment created through it.

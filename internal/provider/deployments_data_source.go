@@ -240,9 +240,8 @@ func (d *deploymentsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		}
 		resp.Diagnostics.Append(deletedWarning(project, list, reads)...)
 	}
-	// Lists can hold tens of thousands of deployments. State.Set would convert each one twice
-	// more through reflection, tripling the time and memory; each element is built here once,
-	// directly as a Terraform value.
+	// Lists can hold tens of thousands of deployments: each is built once, directly as a Terraform
+	// value (DESIGN.md §B10).
 	itemTypes := newDeploymentListItemTypes(ctx)
 	elems := make([]tftypes.Value, 0, len(list))
 	for i := range list {

@@ -84,35 +84,24 @@ func (p *projectIDs) spelling(ctx context.Context, id int64) string {
 
 // completeIdentity gives identity a project_id unless it holds one already, as it does after
 // the first refresh or apply: a refresh then costs nothing more. An empty identity (a state from
-// a version without identities, or a new resource) becomes project_id with the others ids.
+// a version without identities, or a new resource) also gets the other ids; 0 leaves one null.
 func (p *projectIDs) completeIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, project string,
 	others map[string]int64, diags *diag.Diagnostics) {
 	if identity == nil || identityHoldsProjectID(identity.Raw) {
 		return
 	}
-	id := p.id(ctx, project, diags)
-	if !identity.Raw.IsFullyNull() {
-		diags.Append(identity.SetAttribute(ctx, path.Root("project_id"), id)...)
+	empty := identity.Raw.IsFullyNull()
+	diags.Append(identity.SetAttribute(ctx, path.Root("project_id"), p.id(ctx, project, diags))...)
+	if !empty {
 		return
 	}
-	// Built directly rather than through identity.Set, whose reflection would cost every refresh
-	// under a CLI that keeps no identities a fifth more allocations.
-	attrs := map[string]tftypes.Value{"project_id": tftypes.NewValue(tftypes.Number, nil)}
-	if !id.IsNull() {
-		attrs["project_id"] = tftypes.NewValue(tftypes.Number, id.ValueInt64())
-	}
-	for name, v := range others {
-		attrs[name] = tftypes.NewValue(tftypes.Number, nil)
-		if v != 0 {
-			attrs[name] = tftypes.NewValue(tftypes.Number, v)
+	for name, id := range others {
+		v := types.Int64Null()
+		if id != 0 {
+			v = types.Int64Value(id)
 		}
+		diags.Append(identity.SetAttribute(ctx, path.Root(name), v)...)
 	}
-	if err := tftypes.ValidateValue(identity.Raw.Type(), attrs); err != nil {
-		diags.AddError("Unable to Set Resource Identity", "The identity does not fit its schema; this is a bug in "+
-			"the provider, please report it: "+err.Error())
-		return
-	}
-	identity.Raw = tftypes.NewValue(identity.Raw.Type(), attrs)
 }
 
 func identityHoldsProjectID(raw tftypes.Value) bool {

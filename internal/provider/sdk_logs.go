@@ -9,11 +9,8 @@ import (
 // protocol call.
 var sdkLogLevelVariables = []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"}
 
-// QuietSDKLogs turns off the trace logs of terraform-plugin-go and terraform-plugin-framework
-// when Terraform would discard them, that is when no TF_LOG* variable is set. Without it, every
-// protocol call formats dozens of trace lines as JSON for Terraform to drop: about a third of
-// the provider's CPU during a plan (see BENCHMARKS.md). With TF_LOG or TF_LOG_PROVIDER set, the
-// logs are what the user asked for and nothing changes. main calls it before serving.
+// QuietSDKLogs turns off the SDK's trace logs when no TF_LOG* variable is set, as Terraform would
+// drop them after the SDK formatted them (DESIGN.md §B10). main calls it before serving.
 func QuietSDKLogs() {
 	for name, value := range quietSDKLogs(os.Environ()) {
 		_ = os.Setenv(name, value) // cannot fail for these names
