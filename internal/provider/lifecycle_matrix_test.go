@@ -600,10 +600,10 @@ var adviceRules = []struct {
 		regexp.MustCompile(`[Ss]et on_destroy = "(keep)"`),
 		func(m []string) adviceStep {
 			return adviceStep{what: `set on_destroy = "keep", apply, and retry`, follow: func(r *cellRun, cmd *tfCommand) error {
+				// The apply may still refuse a change beside on_destroy (it saves on_destroy and says
+				// so): what counts is that the command retried then works.
 				r.config.args["on_destroy"] = tftypes.NewValue(tftypes.String, onDestroyKeep)
-				if err := r.commandWorks("apply of on_destroy = keep", r.runner.applyConfig(&r.inst, r.config, false), cmd.name == "destroy"); err != nil {
-					return err
-				}
+				r.runner.applyConfig(&r.inst, r.config, false)
 				return r.retry(cmd)
 			}}
 		},
@@ -696,14 +696,8 @@ func (r *cellRun) retry(cmd *tfCommand) error {
 	default:
 		again = r.runner.applyConfig(&r.inst, r.config, r.cell.op == opReplace)
 	}
-	return r.commandWorks("retry of "+cmd.name, again, false)
-}
-
-// commandWorks is nil when cmd succeeded; planOnly accepts an apply that only records
-// provider-side settings.
-func (r *cellRun) commandWorks(what string, cmd *tfCommand, _ bool) error {
-	if cmd.failed() {
-		return fmt.Errorf("the %s failed:\n%s", what, diagText(append(cmd.planDiags, cmd.applyDiags...)))
+	if again.failed() {
+		return fmt.Errorf("the retried %s failed:\n%s", cmd.name, diagText(append(again.planDiags, again.applyDiags...)))
 	}
 	return nil
 }

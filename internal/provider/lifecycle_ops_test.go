@@ -394,6 +394,7 @@ func (r *tfRunner) applyConfig(inst *tfInstance, c tfConfig, forceReplace bool) 
 	}
 	mark = r.log.mark()
 	defer func() { cmd.applyWrites = writesOf(r.log.since(mark)) }()
+	h = r.provider() // Terraform starts a provider process per graph walk: the apply walk's own
 	if inst.deposed != nil {
 		// A deposed object from an earlier replacement is destroyed first.
 		cmd.applyDiags = append(cmd.applyDiags, r.apply(h, inst.deposed, nil, planned{private: inst.deposed.private})...)
@@ -462,6 +463,7 @@ func (r *tfRunner) destroy(inst *tfInstance, c tfConfig) *tfCommand {
 	}
 	var destroyPrivate []byte
 	if !hasErrors(cmd.planDiags) && inst.exists() {
+		h = r.provider() // the destroy plan is a walk of its own
 		resp, err := h.server.PlanResourceChange(h.ctx, &tfprotov6.PlanResourceChangeRequest{
 			TypeName: r.typeName, PriorState: inst.state, ProposedNewState: r.null(h), Config: r.null(h), PriorPrivate: inst.private,
 		})
@@ -477,6 +479,7 @@ func (r *tfRunner) destroy(inst *tfInstance, c tfConfig) *tfCommand {
 	}
 	cmd.action = "delete"
 	mark = r.log.mark()
+	h = r.provider() // and so is its apply
 	if inst.exists() {
 		cmd.applyDiags = r.apply(h, inst, nil, planned{private: destroyPrivate})
 	}
