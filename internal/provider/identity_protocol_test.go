@@ -25,6 +25,11 @@ type protocolHarness struct {
 	server     tfprotov6.ProviderServer
 	schemas    *tfprotov6.GetProviderSchemaResponse
 	identities *tfprotov6.GetResourceIdentitySchemasResponse
+	// calls is server, recording the calls made through it (the lifecycle's calls).
+	calls *callRecorder
+	// cli is the CLI the provider was configured as, with providerConfig.
+	cli            cliUnderTest
+	providerConfig *tfprotov6.DynamicValue
 }
 
 func newProtocolHarness(t *testing.T, token string) *protocolHarness {
@@ -38,20 +43,24 @@ func newProtocolHarnessFor(t *testing.T, fake *fakegitlab.Server, token string) 
 	return newProtocolHarnessWith(t, fake, token, "1.15.0")
 }
 
-// newProtocolHarnessWith is a provider server configured as a CLI of version cliVersion does.
+// newProtocolHarnessWith is a provider server configured as a Terraform of version cliVersion
+// does.
 func newProtocolHarnessWith(t *testing.T, fake *fakegitlab.Server, token, cliVersion string) *protocolHarness {
 	t.Helper()
-	ctx := context.Background()
-	server, err := providerserver.NewProtocol6WithError(newWithOptions("test", testProviderOptions(nil))())()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &protocolHarness{t: t, ctx: ctx, fake: fake, server: server}
-	if h.schemas, err = server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{}); err != nil {
+	return newProtocolHarnessAs(t, fake, token, cliUnderTest{family: "terraform", version: cliVersion})
+}
+
+// newProtocolHarnessAs is a provider server configured as cli does.
+func newProtocolHarnessAs(t *testing.T, fake *fakegitlab.Server, token string, cli cliUnderTest) *protocolHarness {
+	t.Helper()
+	h := &protocolHarness{t: t, ctx: context.Background(), fake: fake, cli: cli}
+	h.server = h.startProvider(false)
+	var err error
+	if h.schemas, err = h.server.GetProviderSchema(h.ctx, &tfprotov6.GetProviderSchemaRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	checkDiags(t, "GetProviderSchema", h.schemas.Diagnostics)
-	if h.identities, err = server.GetResourceIdentitySchemas(ctx, &tfprotov6.GetResourceIdentitySchemasRequest{}); err != nil {
+	if h.identities, err = h.server.GetResourceIdentitySchemas(h.ctx, &tfprotov6.GetResourceIdentitySchemasRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	checkDiags(t, "GetResourceIdentitySchemas", h.identities.Diagnostics)
@@ -60,19 +69,39 @@ func newProtocolHarnessWith(t *testing.T, fake *fakegitlab.Server, token, cliVer
 	if token == jobTokenApp {
 		credential = "job_token"
 	}
-	configure, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
-		TerraformVersion: cliVersion,
-		Config: dynamic(t, providerType, objectWith(t, providerType, map[string]tftypes.Value{
-			"base_url": tftypes.NewValue(tftypes.String, fake.URL()),
-			credential: tftypes.NewValue(tftypes.String, token),
-		})),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkDiags(t, "ConfigureProvider", configure.Diagnostics)
+	h.providerConfig = dynamic(t, providerType, objectWith(t, providerType, map[string]tftypes.Value{
+		"base_url": tftypes.NewValue(tftypes.String, fake.URL()),
+		credential: tftypes.NewValue(tftypes.String, token),
+	}))
+	h.configure(h.server)
+	h.calls = newCallRecorder(h.server)
 	fake.ResetStats()
 	return h
+}
+
+// startProvider is a new provider server, as a new provider process is.
+func (h *protocolHarness) startProvider(configured bool) tfprotov6.ProviderServer {
+	h.t.Helper()
+	server, err := providerserver.NewProtocol6WithError(newWithOptions("test", testProviderOptions(nil))())()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if configured {
+		h.configure(server)
+	}
+	return server
+}
+
+// configure configures server with the harness's provider configuration, as its CLI does.
+func (h *protocolHarness) configure(server tfprotov6.ProviderServer) {
+	h.t.Helper()
+	configure, err := server.ConfigureProvider(h.ctx, &tfprotov6.ConfigureProviderRequest{
+		TerraformVersion: h.cli.version, Config: h.providerConfig,
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	checkDiags(h.t, "ConfigureProvider", configure.Diagnostics)
 }
 
 func (h *protocolHarness) stateType(typeName string) tftypes.Type {

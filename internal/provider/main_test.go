@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 )
 
 // Tests that need what terraform-plugin-testing cannot give (-parallelism=20, Terraform's own
@@ -44,11 +46,19 @@ func servePlugin(waits string) error {
 	if err != nil {
 		return err
 	}
-	return providerserver.Serve(context.Background(), newWithOptions("test", providerOptions{
+	newProvider := newWithOptions("test", providerOptions{
 		retryWaitMin:         waitMin,
 		retryWaitMax:         waitMax,
 		approvalPollInterval: 20 * time.Millisecond,
-	}), providerserver.ServeOpts{Address: cliProviderAddress(), ProtocolVersion: 6})
+	})
+	if path := os.Getenv(recordCallsEnv); path != "" {
+		return tf6server.Serve(cliProviderAddress(), func() tfprotov6.ProviderServer {
+			recorder := newCallRecorder(providerserver.NewProtocol6(newProvider())())
+			recorder.onCall = appendCallTo(path)
+			return recorder
+		})
+	}
+	return providerserver.Serve(context.Background(), newProvider, providerserver.ServeOpts{Address: cliProviderAddress(), ProtocolVersion: 6})
 }
 
 // cliProviderAddress is the provider's address for the CLI under test: OpenTofu's registry when
