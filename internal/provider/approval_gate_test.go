@@ -3,9 +3,12 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,24 +84,64 @@ func withTimeout(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
+// gatePolls tells a test when the gate polls: once armed, each read by dora's token (the gate's
+// client) is signalled, so that decisions come while the gate holds, in the order the test
+// gives, without sleeping.
+type gatePolls struct {
+	armed atomic.Bool
+	once  sync.Once
+	polls chan struct{}
+}
+
+func (p *gatePolls) arm() {
+	p.once.Do(func() { p.polls = make(chan struct{}, 1) })
+	p.armed.Store(true)
+}
+
+func (p *gatePolls) fault(r *http.Request) fakegitlab.Fault {
+	if p.armed.Load() && r.Method == http.MethodGet && r.Header.Get("Private-Token") == "dora-token" {
+		select {
+		case p.polls <- struct{}{}:
+		default:
+		}
+	}
+	return fakegitlab.FaultNone
+}
+
+// next returns once the gate has polled after the call began.
+func (p *gatePolls) next(t *testing.T) {
+	select {
+	case <-p.polls: // a poll from before the call
+	default:
+	}
+	select {
+	case <-p.polls:
+	case <-time.After(10 * time.Second):
+		t.Error("the gate did not poll within 10 s")
+	}
+}
+
 func testGate(t *testing.T, srv *fakegitlab.Server) approvalGate {
 	return approvalGate{client: apiClient(t, srv, "dora-token"), interval: 10 * time.Millisecond}
 }
 
 func TestApprovalGate_opensWhenEveryRuleIsSatisfied(t *testing.T) {
 	t.Parallel()
-	srv := startFake(t, approvalSeed)
+	polls := &gatePolls{}
+	srv := fakegitlab.NewTestServer(t, loadSeed(t, approvalSeed), fakegitlab.Options{Fault: polls.fault})
 	d := recordAsDora(t, srv, "production")
 	if d.PendingApprovalCount != 3 {
 		t.Fatalf("pending_approval_count = %d, want 3", d.PendingApprovalCount)
 	}
+	polls.arm()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		time.Sleep(30 * time.Millisecond)
+		// Two rules satisfied while the gate holds, then the last one after its next poll.
+		polls.next(t)
 		decideAs(t, srv, "mae-token", d.ID, gitlabapi.ApprovalApproved, "", "")
 		decideAs(t, srv, "quinn-token", d.ID, gitlabapi.ApprovalApproved, "", "")
-		time.Sleep(30 * time.Millisecond)
+		polls.next(t)
 		decideAs(t, srv, "sam-token", d.ID, gitlabapi.ApprovalApproved, "", "security")
 	}()
 
@@ -114,12 +157,14 @@ func TestApprovalGate_opensWhenEveryRuleIsSatisfied(t *testing.T) {
 
 func TestApprovalGate_rejectionFailsTheDeployment(t *testing.T) {
 	t.Parallel()
-	srv := startFake(t, approvalSeed)
+	polls := &gatePolls{}
+	srv := fakegitlab.NewTestServer(t, loadSeed(t, approvalSeed), fakegitlab.Options{Fault: polls.fault})
 	d := recordAsDora(t, srv, "production")
+	polls.arm()
 	decided := make(chan struct{})
 	go func() {
 		defer close(decided)
-		time.Sleep(30 * time.Millisecond)
+		polls.next(t) // decided while the gate holds
 		decideAs(t, srv, "mae-token", d.ID, gitlabapi.ApprovalApproved, "", "")
 		decideAs(t, srv, "quinn-token", d.ID, gitlabapi.ApprovalRejected, "smoke tests are red", "")
 	}()

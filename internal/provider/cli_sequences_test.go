@@ -30,7 +30,8 @@ var updateCLISequences = flag.Bool("update-cli-sequences", false, "write testdat
 // run in order in one working directory against one fake GitLab (testdata/basic.json).
 type sequenceStep struct {
 	name     string
-	resource string // HCL after the provider block
+	resource string   // HCL after the provider block
+	before   []string // a command run first, not recorded, whatever its outcome
 	args     []string
 	needs    *cliFeature
 	// inProcess does the same with the in-process harness.
@@ -59,6 +60,19 @@ resource "gitlabdeploy_deployment" "test" {
 `, ref, sha, status, lifecycle)
 }
 
+// importedResource renders resource "imported" of acme/app's staging.
+func importedResource(ref, sha, status string) string {
+	return fmt.Sprintf(`
+resource "gitlabdeploy_deployment" "imported" {
+  project     = "acme/app"
+  environment = "staging"
+  ref         = %q
+  sha         = %q
+  status      = %q
+}
+`, ref, sha, status)
+}
+
 // importedDeployment renders an import of a seeded deployment of acme/app's staging into
 // resource "imported", with a configuration that matches it.
 func importedDeployment(target, ref, sha, status string) string {
@@ -67,15 +81,7 @@ import {
   to = gitlabdeploy_deployment.imported
   %s
 }
-
-resource "gitlabdeploy_deployment" "imported" {
-  project     = "acme/app"
-  environment = "staging"
-  ref         = %q
-  sha         = %q
-  status      = %q
-}
-`, target, ref, sha, status)
+`, target) + importedResource(ref, sha, status)
 }
 
 var cliSequenceSteps = []sequenceStep{
@@ -144,6 +150,15 @@ var cliSequenceSteps = []sequenceStep{
 		name: "import-id-apply", resource: importedDeployment(`id = "acme/app:3"`, "main", shaOld, "failed"), args: []string{"apply", "-auto-approve"}, needs: &cliFeatureImportBlock,
 		inProcess: func(l *lifecycle) *lifecycleResult {
 			return l.importApplyByID("acme/app:3", stagingArgs("main", shaOld, "failed"))
+		},
+	},
+	{
+		name: "import-command", resource: importedResource("main", shaOld, "failed"),
+		before: []string{"state", "rm", "gitlabdeploy_deployment.imported"},
+		args:   []string{"import", "gitlabdeploy_deployment.imported", "acme/app:3"},
+		inProcess: func(l *lifecycle) *lifecycleResult {
+			l.object = nil
+			return l.importCommand("acme/app:3", stagingArgs("main", shaOld, "failed"))
 		},
 	},
 }
@@ -280,6 +295,9 @@ func TestCLISequences(t *testing.T) {
 			continue
 		}
 		cli.writeConfig(providerBlock(fake.URL(), tokenMaintainer) + step.resource)
+		if step.before != nil {
+			cli.run(nil, step.before...)
+		}
 		record := filepath.Join(t.TempDir(), step.name+".jsonl")
 		cli.mustRun([]string{recordCallsEnv + "=" + record}, step.args)
 		got := readRecording(t, record)

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -167,10 +168,30 @@ type answerLoser struct {
 	lost map[string]int
 }
 
-func newAnswerLoser(writeRate, readRate float64) *answerLoser {
+// faultSeedEnv replays a random fault test: its seed is logged, and taken from this variable
+// when set.
+const faultSeedEnv = "GITLABDEPLOY_TEST_FAULT_SEED"
+
+// faultSeed is the seed of a test's random faults: GITLABDEPLOY_TEST_FAULT_SEED, else a random
+// one; it is logged either way. Requests sent in parallel may still meet the faults in another
+// order on a replay: the seed fixes the draws, not the scheduling.
+func faultSeed(t *testing.T) uint64 {
+	t.Helper()
+	seed := rand.Uint64() | 1 // never 0, which the fake takes as "pick one from the clock"
+	if v := os.Getenv(faultSeedEnv); v != "" {
+		var err error
+		if seed, err = strconv.ParseUint(v, 10, 64); err != nil || seed == 0 {
+			t.Fatalf("%s=%q: want a positive integer", faultSeedEnv, v)
+		}
+	}
+	t.Logf("random faults from seed %d: replay with %s=%d", seed, faultSeedEnv, seed)
+	return seed
+}
+
+func newAnswerLoser(t *testing.T, writeRate, readRate float64) *answerLoser {
 	return &answerLoser{
 		writeRate: writeRate, readRate: readRate,
-		rng:  rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+		rng:  rand.New(rand.NewPCG(faultSeed(t), 0)),
 		sent: map[string]int{}, lost: map[string]int{},
 	}
 }
@@ -236,7 +257,7 @@ func (f stateCheckFunc) CheckState(ctx context.Context, req statecheck.CheckStat
 // a tenth of the reads lose their connection too and are retried.
 func TestAccFaults_loseRate20_100DeploymentsNoDuplicates(t *testing.T) {
 	t.Parallel()
-	loser := newAnswerLoser(0.2, 0.1)
+	loser := newAnswerLoser(t, 0.2, 0.1)
 	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{Fault: loser.fault})
 	const count = 100
 	config := func(status string) string { return manyDeployments(fake.URL(), count, status, onDestroyDelete, "") }
@@ -344,7 +365,8 @@ func TestAccFaults_parallelism20FailRate20RateLimit50_200Deployments(t *testing.
 	const count = 200
 	// However slow the machine, one request in 20 is throttled too.
 	var mu sync.Mutex
-	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	seed := faultSeed(t)
+	rng := rand.New(rand.NewPCG(seed, 0))
 	throttleSome := func(r *http.Request) fakegitlab.Fault {
 		mu.Lock()
 		defer mu.Unlock()
@@ -353,7 +375,7 @@ func TestAccFaults_parallelism20FailRate20RateLimit50_200Deployments(t *testing.
 		}
 		return fakegitlab.FaultNone
 	}
-	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{FailRate: 0.2, RateLimit: 50, Fault: throttleSome})
+	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{FailRate: 0.2, RateLimit: 50, Fault: throttleSome, RandSeed: seed})
 	answers, url := serveCounting(t, fake.Handler())
 	// The backoff cap is above the second GitLab's throttle asks to wait, so that only honouring
 	// Retry-After keeps the throttled requests from running out of retries.

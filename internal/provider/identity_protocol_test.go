@@ -64,19 +64,26 @@ func newProtocolHarnessAs(t *testing.T, fake *fakegitlab.Server, token string, c
 		t.Fatal(err)
 	}
 	checkDiags(t, "GetResourceIdentitySchemas", h.identities.Diagnostics)
+	h.reconfigure(fake, token)
+	h.configure(h.server)
+	h.calls = newCallRecorder(h.server)
+	fake.ResetStats()
+	return h
+}
+
+// reconfigure points the provider configuration of later provider processes at fake, with
+// token.
+func (h *protocolHarness) reconfigure(fake *fakegitlab.Server, token string) {
+	h.t.Helper()
 	providerType := h.schemas.Provider.ValueType()
 	credential := "token"
 	if token == jobTokenApp {
 		credential = "job_token"
 	}
-	h.providerConfig = dynamic(t, providerType, objectWith(t, providerType, map[string]tftypes.Value{
+	h.providerConfig = dynamic(h.t, providerType, objectWith(h.t, providerType, map[string]tftypes.Value{
 		"base_url": tftypes.NewValue(tftypes.String, fake.URL()),
 		credential: tftypes.NewValue(tftypes.String, token),
 	}))
-	h.configure(h.server)
-	h.calls = newCallRecorder(h.server)
-	fake.ResetStats()
-	return h
 }
 
 // startProvider is a new provider server, as a new provider process is.

@@ -466,6 +466,33 @@ func (l *lifecycle) importByIdentity(ids map[string]int64, cfg resourceArgs) *li
 	return l.imported(&tfprotov6.ImportResourceStateRequest{TypeName: l.typeName, Identity: l.h.identity(l.typeName, ids)}, cfg, false)
 }
 
+// importCommand is `terraform import <address> <id>`: import and read, kept in the state,
+// with neither a validation nor a plan.
+func (l *lifecycle) importCommand(id string, cfg resourceArgs) *lifecycleResult {
+	res := &lifecycleResult{action: "import"}
+	l.configValue(cfg) // the command reads the configuration but asks the provider nothing of it
+	l.startWalk()
+	resp, err := l.h.calls.ImportResourceState(l.h.ctx, &tfprotov6.ImportResourceStateRequest{TypeName: l.typeName, ID: id})
+	l.check(err)
+	if !res.add("ImportResourceState", resp.Diagnostics) {
+		return res
+	}
+	if len(resp.ImportedResources) != 1 {
+		res.addError("ImportResourceState", "Unexpected Import Result", fmt.Sprintf("%d objects imported, want 1", len(resp.ImportedResources)))
+		return res
+	}
+	imported := resp.ImportedResources[0]
+	obj, ok := l.read(res, l.value(imported.State), l.stateObjectOf(l.value(imported.State), imported.Private, nil, imported.Identity))
+	switch {
+	case !ok:
+	case obj == nil:
+		res.addError("ReadResource", "Cannot import non-existent remote object", "the read after the import found nothing")
+	default:
+		l.object = obj
+	}
+	return res
+}
+
 func (l *lifecycle) importApplyByID(id string, cfg resourceArgs) *lifecycleResult {
 	return l.imported(&tfprotov6.ImportResourceStateRequest{TypeName: l.typeName, ID: id}, cfg, true)
 }
