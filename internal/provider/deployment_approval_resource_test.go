@@ -164,77 +164,6 @@ func TestAccDeploymentApprovalResource_approveThenRejectInPlace(t *testing.T) {
 	})
 }
 
-// A CI-created blocked deployment stays blocked when approved; a rejection fails it.
-func TestAccDeploymentApprovalResource_ciDeployment(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, approvalSeed)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:           approvalArgs{deployment: 2, status: "approved"}.config(fake, "mae-token"),
-				ConfigPlanChecks: expectApprovalAction(plancheck.ResourceActionCreate),
-				ConfigStateChecks: []statecheck.StateCheck{
-					expectApproval("pending_approval_count", knownvalue.Int64Exact(2)),
-					deploymentStatusIs{testClient(t, fake), 2, "blocked"},
-				},
-			},
-			{
-				Config:           approvalArgs{deployment: 2, status: "rejected", comment: "canary errors"}.config(fake, "mae-token"),
-				ConfigPlanChecks: expectApprovalAction(plancheck.ResourceActionUpdate),
-				ConfigStateChecks: []statecheck.StateCheck{
-					expectApproval("status", knownvalue.StringExact("rejected")),
-					deploymentStatusIs{testClient(t, fake), 2, "failed"},
-				},
-			},
-		},
-	})
-}
-
-// Each rule needs its own approval: pending_approval_count goes down by one per rule, and not
-// for a second approval under a rule already satisfied. Other approvers act through the API.
-func TestAccDeploymentApprovalResource_severalRules(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, approvalSeed)
-	config := approvalArgs{deployment: 6, status: "approved"}.config(fake, "mae-token")
-	pending := func(n int64) []statecheck.StateCheck {
-		return []statecheck.StateCheck{expectApproval("pending_approval_count", knownvalue.Int64Exact(n))}
-	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{Config: config, ConfigStateChecks: pending(2)},
-			{
-				// sam matches Maintainers first: already satisfied by mae.
-				PreConfig:         func() { decideAs(t, fake, "sam-token", 6, "approved", "", "") },
-				Config:            config,
-				ConfigStateChecks: pending(2),
-			},
-			{
-				PreConfig:         func() { decideAs(t, fake, "quinn-token", 6, "approved", "", "") },
-				Config:            config,
-				ConfigStateChecks: pending(1),
-			},
-			{
-				// The provider's token now acts for sam: mae's decision can only change with mae's.
-				Config: approvalArgs{deployment: 6, status: "rejected"}.config(fake, "sam-token"),
-				ExpectError: errorMatching("Decision Belongs to Another User", "decision of mae (id 3)",
-					"credentials act for sam (id 5)"),
-			},
-			{
-				PreConfig:         func() { decideAs(t, fake, "sam-token", 6, "approved", "", "security") },
-				Config:            config,
-				ConfigStateChecks: pending(0),
-			},
-			{
-				Config: approvalArgs{deployment: 6, status: "rejected"}.config(fake, "mae-token"),
-				ExpectError: errorMatching("Deployment No Longer Waits for Approvals",
-					`every approval rule of environment "production" is satisfied`, `Set "status" back to "approved"`),
-			},
-		},
-	})
-}
-
 // sam matches two rules: without represented_as his decision counts for Maintainers, with it
 // for security-team; changing represented_as records a new decision.
 func TestAccDeploymentApprovalResource_representedAs(t *testing.T) {
@@ -292,83 +221,6 @@ resource "gitlabdeploy_deployment_approval" "maintainer" {
 	})
 }
 
-// Every refusal names the cause and the fix.
-func TestAccDeploymentApprovalResource_refusals(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, approvalSeed)
-	step := func(args approvalArgs, token string, parts ...string) resource.TestStep {
-		return resource.TestStep{Config: args.config(fake, token), ExpectError: errorMatching(parts...)}
-	}
-	approve := func(id int64) approvalArgs { return approvalArgs{deployment: id, status: "approved"} }
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			step(approvalArgs{deployment: 1, status: "maybe"}, "mae-token", "status", `value must be one of`, `"approved"`, `"rejected"`),
-			step(approvalArgs{deployment: 1, status: "approved", comment: strings.Repeat("é", 256)}, "mae-token",
-				"comment", "must be between 1 and 255"),
-			step(approve(3), "mae-token", "This environment is not protected.", "Protect the environment with approval rules"),
-			step(approve(4), "mae-token", "Deployment approvals is not configured", "Add approval rules to its protected environment"),
-			step(approve(1), "dora-token", "You cannot approve your own deployment", "allow_pipeline_trigger_approve_deployment",
-				"Rejecting one's own deployment is always allowed"),
-			step(approve(1), "rita-token", "You don't have permission to approve this deployment",
-				"matches none of the approval rules"),
-			step(approve(1), "gus-token", "403 Forbidden", "at least the Reporter role"),
-			step(approvalArgs{deployment: 1, status: "approved", representedAs: "security"}, "mae-token",
-				"There are no approval rules for the given `represent_as` parameter", `represented_as "security"`),
-			step(approve(999), "mae-token", `Deployment 999 is not a deployment of project "acme/app"`, "not its iid"),
-			{
-				PreConfig: func() { decideAs(t, fake, "sam-token", 5, "approved", "", "") },
-				Config:    approve(5).config(fake, "mae-token"),
-				ExpectError: errorMatching("This deployment is not waiting for approvals",
-					"every approval rule of its environment is satisfied", "Remove this resource"),
-			},
-			{
-				// mae approved deployment 6 before Terraform, with another comment.
-				PreConfig: func() { decideAs(t, fake, "mae-token", 6, "approved", "by hand", "") },
-				Config:    approvalArgs{deployment: 6, status: "approved", comment: "from terraform"}.config(fake, "mae-token"),
-				ExpectError: errorMatching("Decision Already Recorded With Another Comment", `comment "by hand"`,
-					`set "comment" to "by hand"`, "terraform import <address> acme/app:6:3"),
-			},
-		},
-	})
-}
-
-// A decision changed or gone outside Terraform shows in the plan.
-func TestAccDeploymentApprovalResource_drift(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, approvalSeed)
-	config := approvalArgs{deployment: 6, status: "approved"}.config(fake, "mae-token")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{Config: config},
-			{
-				PreConfig:        func() { decideAs(t, fake, "mae-token", 6, "rejected", "changed my mind", "") },
-				Config:           config,
-				ConfigPlanChecks: expectApprovalAction(plancheck.ResourceActionUpdate),
-				ConfigStateChecks: []statecheck.StateCheck{
-					expectApproval("status", knownvalue.StringExact("approved")),
-					expectApproval("comment", knownvalue.Null()),
-				},
-			},
-			{
-				// The deployment is deleted, and its decisions with it: the plan posts it again.
-				PreConfig: func() {
-					if err := testClient(t, fake).DeleteDeployment(context.Background(), "acme/app", 6); err != nil {
-						t.Fatalf("deleting deployment 6: %v", err)
-					}
-				},
-				Config:             config,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(approvalAddress, plancheck.ResourceActionCreate)},
-				},
-			},
-		},
-	})
-}
-
 // With a CI job token the provider learns its user from GitLab's answer.
 func TestAccDeploymentApprovalResource_jobToken(t *testing.T) {
 	t.Parallel()
@@ -410,25 +262,6 @@ resource "gitlabdeploy_deployment_approval" "test" {
 				ImportStateId:     "acme/app:1:3",
 				ImportStateVerify: true,
 			},
-		},
-	})
-}
-
-func TestAccDeploymentApprovalResource_importErrors(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, approvalSeed)
-	config := approvalArgs{deployment: 1, status: "approved"}.config(fake, "mae-token")
-	step := func(id string, parts ...string) resource.TestStep {
-		return resource.TestStep{Config: config, ResourceName: approvalAddress, ImportState: true, ImportStateId: id,
-			ExpectError: errorMatching(parts...)}
-	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			step("acme/app", "Invalid Deployment Decision Import ID", "<project>:<deployment_id>[:<user_id>[:<rule_id>]]"),
-			step("acme/app:1:x", "Invalid Deployment Decision Import ID", `user id "x"`),
-			// Nobody has decided on deployment 1 yet.
-			step("acme/app:1:3", "Cannot import non-existent remote object"),
 		},
 	})
 }
@@ -508,45 +341,6 @@ func TestDeploymentApprovalResource_destroyWarns(t *testing.T) {
 			t.Errorf("warning %q does not mention %q", text, want)
 		}
 	}
-}
-
-// Changing deployment_id together with status replaces the decision: the new deployment gets the
-// new decision, and the old deployment, which no longer waits for approvals, is not consulted.
-func TestAccDeploymentApprovalResource_replacedWithStatusChange(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, "basic.json")
-	approvedBlocked := approvalArgs{deployment: 5, status: gitlabapi.ApprovalApproved}
-	rejectedCurrent := approvalArgs{deployment: 1, status: gitlabapi.ApprovalRejected, comment: "wrong build"}
-	differentID := statecheck.CompareValue(compare.ValuesDiffer())
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:            approvedBlocked.config(fake, tokenDeveloper),
-				ConfigStateChecks: []statecheck.StateCheck{differentID.AddStateValue(approvalAddress, tfjsonpath.New("id"))},
-			},
-			{
-				// The administrator satisfies production's other rule: deployment 5 waits no more.
-				PreConfig: func() {
-					opts := gitlabapi.ApprovalOptions{Status: gitlabapi.ApprovalApproved}
-					if _, err := testClient(t, fake).Decide(context.Background(), "acme/app", 5, opts, 0); err != nil {
-						t.Fatalf("approving in GitLab: %v", err)
-					}
-				},
-				Config:           rejectedCurrent.config(fake, tokenDeveloper),
-				ConfigPlanChecks: expectApprovalAction(plancheck.ResourceActionReplace),
-				ConfigStateChecks: []statecheck.StateCheck{
-					differentID.AddStateValue(approvalAddress, tfjsonpath.New("id")),
-					expectApproval("deployment_id", knownvalue.Int64Exact(1)),
-					expectApproval("status", knownvalue.StringExact(gitlabapi.ApprovalRejected)),
-					expectApproval("comment", knownvalue.StringExact("wrong build")),
-					expectApproval("username", knownvalue.StringExact("dev")),
-					decisionInGitLab{testClient(t, fake), 1, "dev", gitlabapi.ApprovalRejected},
-					decisionInGitLab{testClient(t, fake), 5, "dev", gitlabapi.ApprovalApproved},
-				},
-			},
-		},
-	})
 }
 
 // decisionInGitLab checks, after a step, that GitLab holds user's decision with status on a

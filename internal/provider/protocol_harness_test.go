@@ -180,7 +180,7 @@ type change struct {
 
 func (l *lifecycle) planChange(res *lifecycleResult, prior tftypes.Value, priorPrivate []byte, priorIdentity []byte, cfg tftypes.Value) (*change, bool) {
 	resp, err := l.h.calls.PlanResourceChange(l.h.ctx, &tfprotov6.PlanResourceChangeRequest{
-		TypeName: l.typeName, PriorState: l.dynamic(prior), ProposedNewState: l.dynamic(proposedNew(prior, cfg)),
+		TypeName: l.typeName, PriorState: l.dynamic(prior), ProposedNewState: l.dynamic(l.proposedNew(prior, cfg)),
 		Config: l.dynamic(cfg), PriorPrivate: priorPrivate, PriorIdentity: l.identityData(priorIdentity),
 	})
 	l.check(err)
@@ -651,17 +651,22 @@ func (r *lifecycleResult) addError(call, summary, detail string) {
 	r.add(call, []*tfprotov6.Diagnostic{{Severity: tfprotov6.DiagnosticSeverityError, Summary: summary, Detail: detail}})
 }
 
-// proposedNew is the CLI's proposed new state for a flat schema: the configuration, with the
-// prior value of each computed attribute the configuration leaves null.
-func proposedNew(prior, cfg tftypes.Value) tftypes.Value {
+// proposedNew is the CLI's proposed new state for these schemas, whose nested attributes are all
+// computed: the configuration, with the prior value of each computed attribute (top-level or
+// nested) the configuration leaves null. Blocks are taken from the configuration.
+func (l *lifecycle) proposedNew(prior, cfg tftypes.Value) tftypes.Value {
 	if cfg.IsNull() {
 		return cfg
+	}
+	computed := map[string]bool{}
+	for _, a := range l.h.schemas.ResourceSchemas[l.typeName].Block.Attributes {
+		computed[a.Name] = a.Computed
 	}
 	priorAttrs, cfgAttrs := attrsOfValue(prior), attrsOfValue(cfg)
 	out := make(map[string]tftypes.Value, len(cfgAttrs))
 	for name, v := range cfgAttrs {
 		out[name] = v
-		if p, ok := priorAttrs[name]; ok && v.IsNull() {
+		if p, ok := priorAttrs[name]; ok && v.IsNull() && computed[name] {
 			out[name] = p
 		}
 	}
