@@ -134,6 +134,14 @@ var cliSequenceSteps = []sequenceStep{
 		},
 	},
 	{
+		name: "recreate", resource: stagingDeployment("release/1.x", shaRelease, "failed", false), args: []string{"apply", "-auto-approve"},
+		inProcess: func(l *lifecycle) *lifecycleResult { return l.apply(stagingArgs("release/1.x", shaRelease, "failed")) },
+	},
+	{
+		name: "remove", resource: "", args: []string{"apply", "-auto-approve"},
+		inProcess: func(l *lifecycle) *lifecycleResult { return l.applyRemoved() },
+	},
+	{
 		name: "import-id", resource: importedDeployment(`id = "acme/app:3"`, "main", shaOld, "failed"), args: []string{"plan"}, needs: &cliFeatureImportBlock,
 		inProcess: func(l *lifecycle) *lifecycleResult {
 			return l.importByID("acme/app:3", stagingArgs("main", shaOld, "failed"))

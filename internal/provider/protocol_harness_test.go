@@ -38,6 +38,8 @@ type lifecycle struct {
 	createBeforeDestroy bool
 	// object is what the state file holds for the instance; nil when it holds nothing.
 	object *stateObject
+	// afterPlan, when set, is called by an apply between its plan and its apply walk.
+	afterPlan func(*lifecycleResult)
 }
 
 // stateObject is one instance's entry in a state file.
@@ -301,6 +303,9 @@ func (l *lifecycle) applyWith(cfg resourceArgs, forceReplace bool) *lifecycleRes
 	}
 	// The refresh is kept whatever the apply does.
 	l.object = out.refreshed
+	if l.afterPlan != nil {
+		l.afterPlan(res)
+	}
 	if res.action != "no-op" {
 		l.startWalk()
 	}
@@ -352,6 +357,46 @@ func (l *lifecycle) applyWith(cfg resourceArgs, forceReplace bool) *lifecycleRes
 		}
 		l.create(res, value, &out.replacement.planned)
 	}
+	return res
+}
+
+// applyRemoved is `terraform apply -auto-approve` of a configuration without the resource: the
+// CLI plans the destruction of the instance from the state as it was, then refreshes it, then
+// destroys it with the private state that plan answered.
+func (l *lifecycle) applyRemoved() *lifecycleResult {
+	res := &lifecycleResult{}
+	l.startValidateWalk()
+	l.startWalk()
+	if l.object == nil {
+		return res
+	}
+	prior, ok := l.upgrade(res, l.object)
+	if !ok {
+		return res
+	}
+	c, ok := l.planChange(res, prior, l.object.private, l.object.identity, l.nullValue())
+	if !ok {
+		return res
+	}
+	refreshed, ok := l.read(res, prior, l.object)
+	if !ok {
+		return res
+	}
+	l.object = refreshed
+	if refreshed == nil {
+		res.action = "no-op"
+		return res
+	}
+	res.action = "delete"
+	if l.afterPlan != nil {
+		l.afterPlan(res)
+	}
+	l.startWalk()
+	if c.prior, ok = l.upgrade(res, l.object); !ok {
+		return res
+	}
+	obj, _ := l.applyChange(res, c, l.nullValue())
+	l.object = obj
 	return res
 }
 

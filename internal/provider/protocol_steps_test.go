@@ -20,8 +20,12 @@ type protoStep struct {
 	args resourceArgs
 	// provider, when set, configures the provider from this step on: the fake and token.
 	provider *providerTarget
-	// destroy runs terraform destroy instead of apply.
+	// destroy runs terraform destroy instead of apply; removed applies a configuration without
+	// the resource.
 	destroy bool
+	removed bool
+	// afterPlan runs between the plan of an apply and the apply itself, as a plan check does.
+	afterPlan func()
 	// planOnly runs terraform plan, which must be empty unless expectNonEmptyPlan.
 	planOnly           bool
 	expectNonEmptyPlan bool
@@ -61,8 +65,14 @@ func runProtoSteps(t *testing.T, l *lifecycle, steps []protoStep, checkDestroy f
 		if step.provider != nil {
 			l.h.reconfigure(step.provider.fake, step.provider.token)
 		}
+		l.afterPlan = nil
+		if step.afterPlan != nil {
+			l.afterPlan = func(*lifecycleResult) { step.afterPlan() }
+		}
 		var res *lifecycleResult
 		switch {
+		case step.removed:
+			res = l.applyRemoved()
 		case step.importID != "" && step.importBlock:
 			res = l.importByID(step.importID, step.args)
 		case step.importID != "" && step.importApply:
@@ -96,20 +106,21 @@ func runProtoSteps(t *testing.T, l *lifecycle, steps []protoStep, checkDestroy f
 		if step.action != "" && res.action != step.action {
 			t.Errorf("step %d: planned %q, want %q", i+1, res.action, step.action)
 		}
+		// State checks run after the apply, before the plan that follows it.
+		checkState(t, i+1, l.state(), step.state)
+		if step.check != nil {
+			step.check(l)
+		}
 		switch {
 		case step.importID != "" && step.importBlock && res.action != "no-op":
 			t.Errorf("step %d: importing %s plans %q, want the import alone", i+1, step.importID, res.action)
 		case step.planOnly && !step.expectNonEmptyPlan && res.action != "no-op":
 			t.Errorf("step %d: the plan is not empty: %q", i+1, res.action)
-		case !step.planOnly && !step.destroy && (step.importID == "" || step.importApply):
+		case !step.planOnly && !step.destroy && !step.removed && (step.importID == "" || step.importApply):
 			// After an apply, a plan (with refresh) is empty.
 			if after := l.plan(step.args); after.failed != "" || (after.action != "no-op" && !step.expectNonEmptyPlan) {
 				t.Errorf("step %d: the plan after the apply is %q, want empty:\n%s", i+1, after.action, after.errorText())
 			}
-		}
-		checkState(t, i+1, l.state(), step.state)
-		if step.check != nil {
-			step.check(l)
 		}
 		if step.importID == "" || step.importPersist || step.importApply {
 			last = step.args

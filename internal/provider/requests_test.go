@@ -96,84 +96,6 @@ func routeCounts(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// TestAccRequests_deploymentLifecycle pins the requests of a deployment's life: none to start the
-// provider, configure it and plan a create; 1 to create, plus, under a CLI that keeps
-// identities, the lookup of the project given by path for the identity's project_id; 1 to
-// refresh; 1 to update; 1 to delete.
-func TestAccRequests_deploymentLifecycle(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, "basic.json")
-	deployment := staging("running")
-	deployment.onDestroy = "delete"
-	failed := deployment
-	failed.status = "failed"
-	cli := &cliIdentity{}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{cli},
-		Steps: []resource.TestStep{
-			{
-				PreConfig: fake.ResetStats,
-				Config:    deployment.config(fake, tokenMaintainer),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					requests{fake, nil, "starting and configuring the provider and planning a create", nil},
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					requests{fake, map[string]int{routeCreate: 1}, "creating a deployment", cli},
-				},
-			},
-			{
-				PreConfig: fake.ResetStats,
-				Config:    failed.config(fake, tokenMaintainer),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionUpdate),
-					requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its update", nil},
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					requests{fake, map[string]int{routeUpdate: 1}, "updating a deployment's status", nil},
-				},
-			},
-			{
-				PreConfig: fake.ResetStats,
-				Config:    providerBlock(fake.URL(), tokenMaintainer),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionDestroy),
-					requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its deletion", nil},
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					requests{fake, map[string]int{routeDelete: 1}, `deleting a failed deployment with on_destroy = "delete"`, nil},
-				},
-			},
-		},
-	})
-}
-
-// TestAccRequests_cancelAndDeleteRunning pins on_destroy = "cancel_and_delete" on a deployment
-// the state knows to be running: a cancel, then a delete.
-func TestAccRequests_cancelAndDeleteRunning(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, "basic.json")
-	deployment := staging("running")
-	deployment.onDestroy = "cancel_and_delete"
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{Config: deployment.config(fake, tokenMaintainer)},
-			{
-				PreConfig: fake.ResetStats,
-				Config:    providerBlock(fake.URL(), tokenMaintainer),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionDestroy),
-					requests{fake, map[string]int{routeGet: 1}, "refreshing a running deployment and planning its deletion", nil},
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					requests{fake, map[string]int{routeUpdate: 1, routeDelete: 1}, "canceling and deleting a running deployment", nil},
-				},
-			},
-		},
-	})
-}
-
 // TestAccRequests_refreshOnePerDeployment pins a plan of deployments that have not changed:
 // one read each, and nothing to apply. Their project is looked up once for all three.
 func TestAccRequests_refreshOnePerDeployment(t *testing.T) {
@@ -206,37 +128,6 @@ func TestAccRequests_refreshOnePerDeployment(t *testing.T) {
 				},
 			},
 		},
-	})
-}
-
-// TestAccRequests_approvalCreate pins an approval: the decision, and one read of the deployment
-// that tells which rule it counted for (and, under a CLI that keeps identities, the project
-// lookup for the identity).
-func TestAccRequests_approvalCreate(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, "basic.json")
-	// Deployment 5 is blocked in production by mae; dev's user rule lets dev approve it.
-	config := providerBlock(fake.URL(), tokenDeveloper) + `
-resource "gitlabdeploy_deployment_approval" "test" {
-  project       = "acme/app"
-  deployment_id = 5
-  status        = "approved"
-}
-`
-	cli := &cliIdentity{}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{cli},
-		Steps: []resource.TestStep{{
-			PreConfig: fake.ResetStats,
-			Config:    config,
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				requests{fake, nil, "planning an approval", nil},
-			}},
-			ConfigStateChecks: []statecheck.StateCheck{
-				requests{fake, map[string]int{routeApprove: 1, routeGet: 1}, "approving a deployment", cli},
-			},
-		}},
 	})
 }
 

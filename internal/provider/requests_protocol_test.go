@@ -1,0 +1,125 @@
+package provider
+
+import (
+	"testing"
+)
+
+// Request counts of single-resource life cycles, in process, under a CLI that keeps no
+// identities (Terraform 1.11) and one that does: see requests_test.go for how they are counted.
+
+// identityCLIs are the two kinds of CLI the request counts differ between.
+var identityCLIs = []cliUnderTest{{family: "terraform", version: "1.11.4"}, {family: "terraform", version: "1.15.0"}}
+
+// TestRequests_deploymentLifecycle pins a deployment's life cycle: nothing to start the
+// provider, configure it and plan a create; 1 to create, plus, under a CLI that keeps
+// identities, the lookup of the project given by path for the identity's project_id; 1 to
+// refresh; 1 to update; 1 to delete.
+func TestRequests_deploymentLifecycle(t *testing.T) {
+	t.Parallel()
+	for _, cli := range identityCLIs {
+		t.Run(cli.version, func(t *testing.T) {
+			t.Parallel()
+			fake := startFake(t, "basic.json")
+			deployment := staging("running")
+			deployment.onDestroy = "delete"
+			failed := deployment
+			failed.status = "failed"
+			lookup := &cliIdentity{keeps: cli.keepsIdentities()}
+			expect := func(r requests) func() {
+				return func() {
+					if err := r.check(); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			l := newProtocolHarnessAs(t, fake, tokenMaintainer, cli).lifecycle("gitlabdeploy_deployment")
+			runProtoSteps(t, l, []protoStep{
+				{
+					preConfig: fake.ResetStats,
+					args:      deployment.args(),
+					afterPlan: expect(requests{fake, nil, "starting and configuring the provider and planning a create", nil}),
+					check: func(*lifecycle) {
+						expect(requests{fake, map[string]int{routeCreate: 1}, "creating a deployment", lookup})()
+					},
+				},
+				{
+					preConfig: fake.ResetStats,
+					args:      failed.args(), action: "update",
+					afterPlan: expect(requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its update", nil}),
+					check: func(*lifecycle) {
+						expect(requests{fake, map[string]int{routeUpdate: 1}, "updating a deployment's status", nil})()
+					},
+				},
+				{
+					preConfig: fake.ResetStats,
+					removed:   true, action: "delete",
+					afterPlan: expect(requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its deletion", nil}),
+					check: func(*lifecycle) {
+						expect(requests{fake, map[string]int{routeDelete: 1}, `deleting a failed deployment with on_destroy = "delete"`, nil})()
+					},
+				},
+			}, nil)
+		})
+	}
+}
+
+// TestRequests_cancelAndDeleteRunning pins on_destroy = "cancel_and_delete" on a deployment
+// the state knows to be running: a cancel, then a delete.
+func TestRequests_cancelAndDeleteRunning(t *testing.T) {
+	t.Parallel()
+	for _, cli := range identityCLIs {
+		t.Run(cli.version, func(t *testing.T) {
+			t.Parallel()
+			fake := startFake(t, "basic.json")
+			deployment := staging("running")
+			deployment.onDestroy = "cancel_and_delete"
+			l := newProtocolHarnessAs(t, fake, tokenMaintainer, cli).lifecycle("gitlabdeploy_deployment")
+			runProtoSteps(t, l, []protoStep{
+				{args: deployment.args()},
+				{
+					preConfig: fake.ResetStats,
+					removed:   true, action: "delete",
+					afterPlan: func() {
+						if err := (requests{fake, map[string]int{routeGet: 1}, "refreshing a running deployment and planning its deletion", nil}).check(); err != nil {
+							t.Error(err)
+						}
+					},
+					check: func(*lifecycle) {
+						if err := (requests{fake, map[string]int{routeUpdate: 1, routeDelete: 1}, "canceling and deleting a running deployment", nil}).check(); err != nil {
+							t.Error(err)
+						}
+					},
+				},
+			}, nil)
+		})
+	}
+}
+
+// TestRequests_approvalCreate pins an approval: the decision, and one read of the deployment
+// that tells which rule it counted for (and, under a CLI that keeps identities, the project
+// lookup for the identity).
+func TestRequests_approvalCreate(t *testing.T) {
+	t.Parallel()
+	for _, cli := range identityCLIs {
+		t.Run(cli.version, func(t *testing.T) {
+			t.Parallel()
+			fake := startFake(t, "basic.json")
+			// Deployment 5 is blocked in production by mae; dev's user rule lets dev approve it.
+			l := newProtocolHarnessAs(t, fake, tokenDeveloper, cli).lifecycle("gitlabdeploy_deployment_approval")
+			runProtoSteps(t, l, []protoStep{{
+				preConfig: fake.ResetStats,
+				args:      approvalArgs{deployment: 5, status: "approved"}.args(),
+				afterPlan: func() {
+					if err := (requests{fake, nil, "planning an approval", nil}).check(); err != nil {
+						t.Error(err)
+					}
+				},
+				check: func(*lifecycle) {
+					if err := (requests{fake, map[string]int{routeApprove: 1, routeGet: 1}, "approving a deployment", &cliIdentity{keeps: cli.keepsIdentities()}}).check(); err != nil {
+						t.Error(err)
+					}
+				},
+			}}, nil)
+		})
+	}
+}
