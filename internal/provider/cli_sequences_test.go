@@ -174,6 +174,8 @@ var cliSequenceSteps = []sequenceStep{
 // cliSequenceDirs are the CLIs the goldens were recorded with.
 var cliSequenceDirs = []cliUnderTest{
 	{family: "terraform", version: "1.11.4"},
+	{family: "opentofu", version: "1.12.6"},
+	{family: "terraform", version: "1.16.0"},
 }
 
 type cliUnderTest struct {
@@ -197,6 +199,14 @@ func (c cliUnderTest) supports(f *cliFeature) bool {
 // OpenTofu 1.12 and later).
 func (c cliUnderTest) keepsIdentities() bool {
 	return c.supports(&cliFeatureIdentity)
+}
+
+// refreshesOrphansFirst reports whether the CLI refreshes a resource instance that left the
+// configuration before it plans its destruction: recorded under OpenTofu 1.12 and Terraform
+// 1.16; Terraform 1.11 plans first. Terraform 1.12 to 1.15 are taken to do as 1.16 does,
+// unrecorded.
+func (c cliUnderTest) refreshesOrphansFirst() bool {
+	return c.family == "opentofu" || !version.Must(version.NewVersion(c.version)).LessThan(version.Must(version.NewVersion("1.12.0")))
 }
 
 func readGolden(t *testing.T, path string) []recordedCall {
@@ -259,7 +269,8 @@ func cliVersion(t *testing.T, c *terraformCLI) string {
 	if err := json.Unmarshal([]byte(res.stdout), &v); err != nil {
 		t.Fatalf("terraform version -json: %v\n%s", err, res.output())
 	}
-	return v.TerraformVersion
+	// A development build (OpenTofu's report "1.12.6-dev") counts as its release.
+	return version.Must(version.NewVersion(v.TerraformVersion)).Core().String()
 }
 
 // goldenFor is the recorded CLI of the same family nearest below or at version, or false.

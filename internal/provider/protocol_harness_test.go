@@ -195,8 +195,9 @@ func (l *lifecycle) planChange(res *lifecycleResult, prior tftypes.Value, priorP
 }
 
 func (l *lifecycle) applyChange(res *lifecycleResult, c *change, cfg tftypes.Value) (*stateObject, bool) {
+	// The CLI hands over the planned identity of an object it had, not of one it creates.
 	var plannedIdentity *tfprotov6.ResourceIdentityData
-	if l.cli.keepsIdentities() {
+	if l.cli.keepsIdentities() && !c.prior.IsNull() {
 		plannedIdentity = c.identity
 	}
 	resp, err := l.h.calls.ApplyResourceChange(l.h.ctx, &tfprotov6.ApplyResourceChangeRequest{
@@ -270,8 +271,12 @@ func (l *lifecycle) planned(res *lifecycleResult, cfg tftypes.Value, forceReplac
 	case forceReplace || len(changedPaths(prior, c.planned, c.requires)) > 0:
 		res.action = "replace"
 		// The CLI plans the new object again from a null prior, handing over the private state
-		// of the first plan.
-		if out.replacement, ok = l.planChange(res, l.nullValue(), c.private, nil, cfg); !ok {
+		// of the first plan; Terraform (not OpenTofu) the old object's identity too.
+		var identity []byte
+		if l.cli.family == "terraform" {
+			identity = priorIdentity
+		}
+		if out.replacement, ok = l.planChange(res, l.nullValue(), c.private, identity, cfg); !ok {
 			return nil
 		}
 	case prior.Equal(c.planned):
@@ -361,8 +366,8 @@ func (l *lifecycle) applyWith(cfg resourceArgs, forceReplace bool) *lifecycleRes
 }
 
 // applyRemoved is `terraform apply -auto-approve` of a configuration without the resource: the
-// CLI plans the destruction of the instance from the state as it was, then refreshes it, then
-// destroys it with the private state that plan answered.
+// CLI refreshes the instance and plans its destruction (Terraform 1.11 plans first, from the
+// state as it was, then refreshes), then destroys it with the private state that plan answered.
 func (l *lifecycle) applyRemoved() *lifecycleResult {
 	res := &lifecycleResult{}
 	l.startValidateWalk()
@@ -374,18 +379,31 @@ func (l *lifecycle) applyRemoved() *lifecycleResult {
 	if !ok {
 		return res
 	}
-	c, ok := l.planChange(res, prior, l.object.private, l.object.identity, l.nullValue())
-	if !ok {
-		return res
-	}
-	refreshed, ok := l.read(res, prior, l.object)
-	if !ok {
-		return res
-	}
-	l.object = refreshed
-	if refreshed == nil {
-		res.action = "no-op"
-		return res
+	var c *change
+	if l.cli.refreshesOrphansFirst() {
+		refreshed, ok := l.read(res, prior, l.object)
+		if !ok {
+			return res
+		}
+		if l.object = refreshed; refreshed == nil {
+			res.action = "no-op"
+			return res
+		}
+		if c, ok = l.planChange(res, l.valueOf(refreshed), refreshed.private, refreshed.identity, l.nullValue()); !ok {
+			return res
+		}
+	} else {
+		if c, ok = l.planChange(res, prior, l.object.private, l.object.identity, l.nullValue()); !ok {
+			return res
+		}
+		refreshed, ok := l.read(res, prior, l.object)
+		if !ok {
+			return res
+		}
+		if l.object = refreshed; refreshed == nil {
+			res.action = "no-op"
+			return res
+		}
 	}
 	res.action = "delete"
 	if l.afterPlan != nil {
@@ -527,7 +545,7 @@ func (l *lifecycle) importCommand(id string, cfg resourceArgs) *lifecycleResult 
 		return res
 	}
 	imported := resp.ImportedResources[0]
-	obj, ok := l.read(res, l.value(imported.State), l.stateObjectOf(l.value(imported.State), imported.Private, nil, imported.Identity))
+	obj, ok := l.read(res, l.value(imported.State), l.stateObjectOf(l.value(imported.State), imported.Private, nil, nil))
 	switch {
 	case !ok:
 	case obj == nil:
@@ -560,7 +578,13 @@ func (l *lifecycle) imported(req *tfprotov6.ImportResourceStateRequest, cfg reso
 		return res
 	}
 	imported := resp.ImportedResources[0]
-	importedObj := l.stateObjectOf(l.value(imported.State), imported.Private, nil, imported.Identity)
+	// The read that follows an import by id gets no identity, even when the import answered one;
+	// after an import by identity, it gets the imported identity.
+	var identity *tfprotov6.ResourceIdentityData
+	if req.Identity != nil {
+		identity = imported.Identity
+	}
+	importedObj := l.stateObjectOf(l.value(imported.State), imported.Private, nil, identity)
 	obj, ok := l.read(res, l.value(imported.State), importedObj)
 	if !ok {
 		return res
