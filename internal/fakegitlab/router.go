@@ -255,7 +255,7 @@ func (s *Server) pickFault(r *http.Request, rt *route) Fault {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	if s.opts.RateLimit > 0 {
-		now := time.Now().Unix()
+		now := s.clockNow().Unix()
 		if now != s.windowSecond {
 			s.windowSecond, s.windowCount = now, 0
 		}
@@ -276,6 +276,14 @@ func (s *Server) pickFault(r *http.Request, rt *route) Fault {
 	return FaultNone
 }
 
+// clockNow is Options.Now, else the wall clock: the rate limit's one-second windows follow it.
+func (s *Server) clockNow() time.Time {
+	if s.opts.Now != nil {
+		return s.opts.Now()
+	}
+	return time.Now()
+}
+
 // throttle is GitLab's 429 answer: a plain-text body and RateLimit-* headers. RateLimit-Limit is
 // sent only here: client-go limits itself for life after the first response carrying it.
 type throttle struct {
@@ -286,7 +294,7 @@ type throttle struct {
 func (s *Server) throttled() throttle {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
-	return throttle{limit: s.opts.RateLimit, observed: s.windowCount, reset: time.Now().Unix() + 1}
+	return throttle{limit: s.opts.RateLimit, observed: s.windowCount, reset: s.clockNow().Unix() + 1}
 }
 
 func (t throttle) writeText(w http.ResponseWriter) {

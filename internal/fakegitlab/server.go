@@ -23,7 +23,7 @@ type Options struct {
 	// and then lose their answer: a 502, or the connection closed with no answer, half each.
 	LoseRate float64
 	// RateLimit answers 429, as GitLab's throttle does, to requests beyond this many in one
-	// wall-clock second. Zero means no limit.
+	// second of the server's clock (Now, else the wall clock). Zero means no limit.
 	RateLimit int
 	// RandSeed seeds the choice of random faults; zero picks a seed from the clock.
 	RandSeed uint64
