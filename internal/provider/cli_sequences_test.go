@@ -21,8 +21,9 @@ import (
 //   - TestProtocolHarness_matchesCLISequences (always) runs the same operations in process and
 //     compares;
 //   - TestCLISequences (under the CLI `make test` uses) records them again and compares with
-//     the goldens of that CLI, so that a new CLI release that calls the provider differently
-//     shows up. Run it with -update-cli-sequences to write the goldens of the CLI under test.
+//     the goldens of that CLI's minor release, so that a patch release that calls the provider
+//     differently shows up. Run it with -update-cli-sequences to write the goldens of the CLI
+//     under test.
 
 var updateCLISequences = flag.Bool("update-cli-sequences", false, "write testdata/cli-sequences for the CLI under test")
 
@@ -273,21 +274,18 @@ func cliVersion(t *testing.T, c *terraformCLI) string {
 	return version.Must(version.NewVersion(v.TerraformVersion)).Core().String()
 }
 
-// goldenFor is the recorded CLI of the same family nearest below or at version, or false.
+// goldenFor is the recorded CLI of the same family and minor release as version (a patch
+// release calls as its siblings do unless it changed something, which the comparison shows), or
+// false. The harness models the recorded releases only; another release is recorded first.
 func goldenFor(family, v string) (cliUnderTest, bool) {
-	running := version.Must(version.NewVersion(v))
-	var best cliUnderTest
-	var bestVersion *version.Version
+	running := version.Must(version.NewVersion(v)).Segments()
 	for _, c := range cliSequenceDirs {
-		cv := version.Must(version.NewVersion(c.version))
-		if c.family != family || cv.GreaterThan(running.Core()) {
-			continue
-		}
-		if bestVersion == nil || cv.GreaterThan(bestVersion) {
-			best, bestVersion = c, cv
+		recorded := version.Must(version.NewVersion(c.version)).Segments()
+		if c.family == family && recorded[0] == running[0] && recorded[1] == running[1] {
+			return c, true
 		}
 	}
-	return best, bestVersion != nil
+	return cliUnderTest{}, false
 }
 
 // TestCLISequences records the calls the CLI under test makes for each operation and compares
@@ -306,7 +304,7 @@ func TestCLISequences(t *testing.T) {
 	case *updateCLISequences:
 		golden = running
 	case !ok:
-		t.Skipf("no recorded sequences for %s %s or an earlier release: record them with -update-cli-sequences", family, running.version)
+		t.Skipf("no recorded sequences for %s %s's minor release: record them with -update-cli-sequences and add the release to cliSequenceDirs", family, running.version)
 	}
 	for _, step := range cliSequenceSteps {
 		if !running.supports(step.needs) {
