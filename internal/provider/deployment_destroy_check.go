@@ -48,12 +48,19 @@ func (c *currentDeployments) id(ctx context.Context, project, environment string
 }
 
 // destroyFacts learns, for the destroy plan of a deployment, whether GitLab will refuse to delete
-// it as the currently deployed one. It reads only when on_destroy asks to delete a successful
-// deployment, the only kind that can be currently deployed. When the read fails, the plan warns
-// and the destroy goes on: the apply then says what GitLab answered.
+// it as the currently deployed one.
 func (r *deploymentResource) destroyFacts(ctx context.Context, prior *deploymentResourceModel, diags *diag.Diagnostics) deploymentPlanFacts {
+	return deploymentPlanFacts{currentlyDeployed: r.currentlyDeployed(ctx, prior, diags)}
+}
+
+// currentlyDeployed tells, for the plan of a destroy or a replacement, whether GitLab will refuse
+// to delete the deployment as the one currently deployed to its environment. It reads only when
+// on_destroy asks to delete a successful deployment, the only kind that can be currently
+// deployed. When the read fails, the plan warns and goes on: the apply then says what GitLab
+// answered.
+func (r *deploymentResource) currentlyDeployed(ctx context.Context, prior *deploymentResourceModel, diags *diag.Diagnostics) bool {
 	if r.current == nil || prior.OnDestroy.ValueString() == onDestroyKeep || prior.Status.ValueString() != gitlabapi.StatusSuccess {
-		return deploymentPlanFacts{}
+		return false
 	}
 	project, environment := prior.Project.ValueString(), prior.Environment.ValueString()
 	current, err := r.current.id(ctx, project, environment)
@@ -63,7 +70,31 @@ func (r *deploymentResource) destroyFacts(ctx context.Context, prior *deployment
 				"environment %q, but reading that environment's deployments failed: %v\n\nThe destroy goes on; if "+
 				"GitLab refuses the delete, set on_destroy = %q, apply, and destroy again.", prior.OnDestroy.ValueString(),
 			deploymentSubject(project, prior.DeploymentID.ValueInt64()), environment, err, onDestroyKeep))
-		return deploymentPlanFacts{}
+		return false
 	}
-	return deploymentPlanFacts{currentlyDeployed: current == prior.DeploymentID.ValueInt64()}
+	return current == prior.DeploymentID.ValueInt64()
+}
+
+// deleteOfCurrentRefused asks GitLab, right before a delete, whether the deployment is the one
+// currently deployed to its environment, and if so refuses the delete with the ways out, sending
+// nothing. The plan of a replacement could only warn: whether the new deployment was recorded
+// first (create_before_destroy) shows only now. When the read fails, the delete is sent and
+// GitLab's answer decides.
+func (r *deploymentResource) deleteOfCurrentRefused(ctx context.Context, state *deploymentResourceModel, diags *diag.Diagnostics) bool {
+	if state.OnDestroy.ValueString() == onDestroyKeep || state.Status.ValueString() != gitlabapi.StatusSuccess {
+		return false
+	}
+	project, environment := state.Project.ValueString(), state.Environment.ValueString()
+	current, err := r.client.CurrentDeployment(ctx, project, environment)
+	if err != nil || current != state.DeploymentID.ValueInt64() {
+		return false
+	}
+	diags.AddError("Unable to Delete Deployment", fmt.Sprintf("GitLab refuses to delete %s because it is the "+
+		"deployment currently deployed to environment %q, its successful deployment that finished last "+
+		"(\"Deployment currently deployed to environment\"), and on_destroy = %q asks to delete it. Nothing was "+
+		"sent to GitLab.\n\nIn a replacement: %s To destroy it: set on_destroy = %q and apply it first, or "+
+		"delete the environment, which deletes its deployments with it.",
+		deploymentSubject(project, state.DeploymentID.ValueInt64()), environment, state.OnDestroy.ValueString(),
+		currentDeploymentWaysOut, onDestroyKeep))
+	return true
 }

@@ -51,8 +51,9 @@ type deploymentPlanFacts struct {
 	// approvalGateFailed: the last status change's approval gate failed, so the next status
 	// change records a new deployment, which goes through approval afresh.
 	approvalGateFailed bool
-	// currentlyDeployed: for a destroy, GitLab says this is the deployment currently deployed to
-	// its environment, which it refuses to delete. Only the destroy plan asks.
+	// currentlyDeployed: GitLab says this is the deployment currently deployed to its
+	// environment, which it refuses to delete. Only the plans of a destroy or a replacement ask,
+	// and only when on_destroy asks to delete a successful deployment.
 	currentlyDeployed bool
 }
 
@@ -64,6 +65,9 @@ type deploymentPlan struct {
 	movesStatus bool
 	// refusals are what GitLab would refuse in this change.
 	refusals []refusal
+	// cautions are what GitLab refuses unless the replacement creates before it destroys, which
+	// the plan cannot see (DESIGN.md §B16): warned of, never refused at apply.
+	cautions []refusal
 }
 
 // planDeployment decides what a planned change does and what GitLab would refuse in it. prior is
@@ -90,6 +94,9 @@ func planDeployment(prior, planned *deploymentResourceModel, facts deploymentPla
 			// Terraform plans that create on its own too, but shows only the errors of that plan.
 			p.refuse(replacementDestroyRefused(prior, p.replaced))
 			p.refuse(missingStatus(facts))
+			if r := replacementOfCurrentDeployment(prior, p.replaced, facts); r != nil {
+				p.cautions = append(p.cautions, *r)
+			}
 			return p
 		}
 		p.movesStatus = statusChanges
@@ -159,6 +166,29 @@ func currentDeploymentDeleteRefused(prior *deploymentResourceModel, facts deploy
 		"with stop_before_destroy = true: see the guide on review environments).",
 		subject, prior.Environment.ValueString(), prior.OnDestroy.ValueString(), onDestroyKeep)}
 }
+
+// replacementOfCurrentDeployment: GitLab refuses to delete the environment's current deployment,
+// so a replacement that deletes it works only when the new deployment becomes the current one
+// first, under lifecycle { create_before_destroy = true }. The plan cannot see that setting.
+func replacementOfCurrentDeployment(prior *deploymentResourceModel, replaced []string, facts deploymentPlanFacts) *refusal {
+	if !facts.currentlyDeployed || prior.OnDestroy.ValueString() == onDestroyKeep {
+		return nil
+	}
+	subject := deploymentSubject(prior.Project.ValueString(), prior.DeploymentID.ValueInt64())
+	return &refusal{Summary: "Replacement Needs create_before_destroy", Detail: fmt.Sprintf("Changing %s records a "+
+		"new deployment and deletes %s, as on_destroy = %q asks. GitLab refuses to delete it while it is the "+
+		"deployment currently deployed to environment %q. Unless this resource has lifecycle { "+
+		"create_before_destroy = true }, which the provider cannot see at plan, Terraform deletes first: the apply "+
+		"then fails at this delete, sending nothing for it, after resources that depend on this one may have been "+
+		"replaced.\n\n%s", strings.Join(replaced, ", "), subject, prior.OnDestroy.ValueString(),
+		prior.Environment.ValueString(), currentDeploymentWaysOut)}
+}
+
+// currentDeploymentWaysOut is how a replacement gets past GitLab's refusal to delete the current
+// deployment.
+const currentDeploymentWaysOut = "Add lifecycle { create_before_destroy = true } to the resource: the new " +
+	"deployment then becomes the environment's current one before the old one is deleted. Or set on_destroy = " +
+	"\"keep\" and apply that alone first: the old deployment then stays in GitLab as the environment's history."
 
 // replacementDestroyRefused: a replacement destroys the old deployment as its on_destroy says,
 // which GitLab may refuse. Under on_destroy = "keep" nothing is sent to the old deployment, so

@@ -348,13 +348,14 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 }
 
 func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if refuseAsPlanned(ctx, resp.Private, &resp.Diagnostics) {
-		return
-	}
 	var plan, state deploymentResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	if refuseAsPlanned(ctx, resp.Private, &resp.Diagnostics) {
+		saveSettingsDespiteRefusal(ctx, &plan, &state, resp)
 		return
 	}
 	timeout, diags := plan.Timeouts.Update(ctx, defaultDeploymentTimeout)
@@ -368,6 +369,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	r.completeIdentity(ctx, resp.Identity, plan.Project.ValueString(), state.DeploymentID.ValueInt64(), &resp.Diagnostics)
 	plan.ID = types.StringValue(deploymentResourceID(plan.Project.ValueString(), state.DeploymentID.ValueInt64()))
 	if !claimForUpdate(r.client, plan.Project.ValueString(), state.DeploymentID.ValueInt64(), &resp.Diagnostics) {
+		saveSettingsDespiteRefusal(ctx, &plan, &state, resp)
 		return
 	}
 	if plan.Status.Equal(state.Status) {
@@ -386,15 +388,46 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 				resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 				resp.Diagnostics.Append(resp.Private.SetKey(ctx, approvalGateFailedKey, []byte("true"))...)
 			}
+			saveSettingsDespiteRefusal(ctx, &plan, &state, resp)
 			return
 		}
 	}
 	d := r.moveStatus(ctx, &plan, state.Status.ValueString(), &resp.Diagnostics)
 	if d == nil {
+		saveSettingsDespiteRefusal(ctx, &plan, &state, resp)
 		return
 	}
 	plan.setFromAPI(d)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// saveSettingsDespiteRefusal saves, in an update that failed before the status changed, the
+// planned arguments that send nothing to GitLab (on_destroy, wait_for_approval, timeouts), and
+// says so: the advice to set on_destroy = "keep" and apply must work while the status change beside
+// it is refused (DESIGN.md §B16). state is the deployment as the update leaves it; the framework
+// saves what an update returns, errors or not.
+func saveSettingsDespiteRefusal(ctx context.Context, plan, state *deploymentResourceModel, resp *resource.UpdateResponse) {
+	var saved []string
+	if !plan.OnDestroy.Equal(state.OnDestroy) {
+		state.OnDestroy = plan.OnDestroy
+		saved = append(saved, "on_destroy = "+plan.OnDestroy.String())
+	}
+	if !plan.WaitForApproval.Equal(state.WaitForApproval) {
+		state.WaitForApproval = plan.WaitForApproval
+		saved = append(saved, "wait_for_approval = "+plan.WaitForApproval.String())
+	}
+	if !plan.Timeouts.Equal(state.Timeouts) {
+		state.Timeouts = plan.Timeouts
+		saved = append(saved, "timeouts")
+	}
+	if len(saved) == 0 {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.AddWarning("Settings Saved Although the Status Change Failed", fmt.Sprintf(
+		"The apply saved %s in the state: these settings send nothing to GitLab, so they take effect although "+
+			"the status change beside them failed, and govern what the provider does from now on (a destroy, a "+
+			"replacement, the next status change).", strings.Join(saved, ", ")))
 }
 
 func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -411,6 +444,9 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 	if refused := destroyRefused(&state); refused != nil {
 		// A replacement's plan warned of it (a destroy plan fails on it): nothing is sent.
 		refuseAtApply([]refusal{*refused}, &resp.Diagnostics)
+		return
+	}
+	if r.deleteOfCurrentRefused(ctx, &state, &resp.Diagnostics) {
 		return
 	}
 	project, id := state.Project.ValueString(), state.DeploymentID.ValueInt64()
@@ -496,7 +532,15 @@ func (r *deploymentResource) planChange(ctx context.Context, req resource.Modify
 		facts.sameProject, facts.projectUncompared = r.sameProject(ctx, prior.Project, planned.Project)
 	}
 	p := planDeployment(&prior, &planned, facts)
+	if len(p.replaced) > 0 {
+		if facts.currentlyDeployed = r.currentlyDeployed(ctx, &prior, &resp.Diagnostics); facts.currentlyDeployed {
+			p = planDeployment(&prior, &planned, facts)
+		}
+	}
 	warnOfRefusals(ctx, p.refusals, &resp.Diagnostics, resp.Private)
+	for _, c := range p.cautions {
+		resp.Diagnostics.AddWarning(c.Summary, c.Detail)
+	}
 	if len(p.replaced) > 0 {
 		resp.RequiresReplace = append(resp.RequiresReplace, requiresReplace(p.replaced)...)
 		return
