@@ -13,7 +13,8 @@
 //
 // To act as another user, send that user's token. Server.AddSeed merges more of the document
 // into the running server (for example a CI-created "blocked" deployment in the middle of a
-// scenario) and returns the ids it gave. Server.Stats counts the API requests by route.
+// scenario) and returns the ids it gave. Server.MoveProject renames or transfers a project, leaving
+// a redirect from its old path as GitLab does. Server.Stats counts the API requests by route.
 // Options inject latency, failures (Options.FailRate, or Options.Fault for a deterministic
 // choice per request), lost answers (Options.LoseRate) and GitLab's throttle
 // (Options.RateLimit); Options.Now fixes the clock.

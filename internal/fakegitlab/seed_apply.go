@@ -40,6 +40,7 @@ func (s *store) apply(sd *Seed) []SeededDeployment {
 			s.projects = append(s.projects, p)
 			s.projectByID[p.id] = p
 			s.projectByPath[strings.ToLower(p.path)] = p
+			delete(s.redirects, strings.ToLower(p.path)) // a new project's path ends a redirect
 		}
 	}
 	for _, jt := range sd.JobTokens {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -199,6 +200,29 @@ func (s *Server) count(route string) {
 	defer s.statsMu.Unlock()
 	s.stats.Total++
 	s.stats.ByRoute[route]++
+}
+
+// MoveProject renames or transfers project (a numeric id or its current full path) to newPath,
+// as GitLab does: the project keeps its id, and its old path keeps leading to it through a
+// redirect, which the API follows, until another project takes that path.
+func (s *Server) MoveProject(project, newPath string) error {
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	p := s.store.projectByPath[strings.ToLower(project)]
+	if isInteger(project) {
+		p = s.store.findProject(project)
+	}
+	if p == nil {
+		return fmt.Errorf("no project %q", project)
+	}
+	if !strings.Contains(strings.Trim(newPath, "/"), "/") || strings.Trim(newPath, "/") != newPath {
+		return fmt.Errorf("%q is not a full path such as group/project", newPath)
+	}
+	if other := s.store.projectByPath[strings.ToLower(newPath)]; other != nil && other != p {
+		return fmt.Errorf("path %q has already been taken by project %d", newPath, other.id)
+	}
+	s.store.moveProject(p, newPath)
+	return nil
 }
 
 // AddSeed merges one more seed document into the running server and lists the deployments it

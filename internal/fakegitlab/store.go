@@ -30,6 +30,9 @@ type store struct {
 	projects      []*project
 	projectByID   map[int64]*project
 	projectByPath map[string]*project // lower-cased path_with_namespace
+	// redirects are the paths projects had before a rename or transfer, lower-cased: GitLab's
+	// redirect_routes, which the API's project lookup follows.
+	redirects map[string]*project
 
 	deployments map[int64]*deployment
 
@@ -171,6 +174,7 @@ func newStore(now func() time.Time) *store {
 		groupByID:        map[int64]*group{},
 		projectByID:      map[int64]*project{},
 		projectByPath:    map[string]*project{},
+		redirects:        map[string]*project{},
 		deployments:      map[int64]*deployment{},
 		nextDeploymentID: 1, nextEnvID: 1, nextAccessID: 1, nextApprovalID: 1,
 		nextMRID: 1, nextJobID: 1, nextPipelineID: 1,
@@ -201,7 +205,29 @@ func (s *store) findProject(key string) *project {
 	if !strings.Contains(key, "/") {
 		return nil
 	}
-	return s.projectByPath[strings.ToLower(key)]
+	if p := s.projectByPath[strings.ToLower(key)]; p != nil {
+		return p
+	}
+	return s.redirects[strings.ToLower(key)]
+}
+
+// moveProject gives a project a new full path, as a rename (PUT /projects/:id with path) or a
+// transfer (PUT /projects/:id/transfer) does in GitLab: the old path becomes a redirect to the
+// project, and the new path takes over from any redirect it and the paths under it held.
+func (s *store) moveProject(p *project, newPath string) {
+	newKey := strings.ToLower(newPath)
+	for old := range s.redirects {
+		if old == newKey || strings.HasPrefix(old, newKey+"/") {
+			delete(s.redirects, old)
+		}
+	}
+	oldKey := strings.ToLower(p.path)
+	delete(s.projectByPath, oldKey)
+	if oldKey != newKey {
+		s.redirects[oldKey] = p
+	}
+	p.path = newPath
+	s.projectByPath[newKey] = p
 }
 
 func (s *store) findEnvironment(p *project, name string) *environment {

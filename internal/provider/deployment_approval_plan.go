@@ -10,12 +10,9 @@ import (
 )
 
 // approvalReplacingArguments are the arguments of gitlabdeploy_deployment_approval whose change
-// records a new decision.
+// records a new decision whatever GitLab holds. One more replaces on a fact the plan learns from
+// GitLab (approvalPlanFacts): project, when it names another project.
 var approvalReplacingArguments = []replacingArgument[deploymentApprovalResourceModel]{
-	{
-		name: "project", effect: "records a new decision",
-		value: func(m *deploymentApprovalResourceModel) attr.Value { return m.Project },
-	},
 	{
 		name: "deployment_id", effect: "records a new decision",
 		value: func(m *deploymentApprovalResourceModel) attr.Value { return m.DeploymentID },
@@ -27,6 +24,14 @@ var approvalReplacingArguments = []replacingArgument[deploymentApprovalResourceM
 		// decision counts for (representedAsOtherRule checks that it does).
 		replaces: func(prior, _ attr.Value) bool { return !prior.IsNull() },
 	},
+}
+
+// approvalPlanFacts is what planning a decision needs beyond its prior state and plan.
+type approvalPlanFacts struct {
+	// sameProject: a changed project is another spelling of the same project, as GitLab says.
+	sameProject bool
+	// projectUncompared is why GitLab could not tell whether a changed project is the same one.
+	projectUncompared error
 }
 
 // approvalPlan is what a planned change does to a decision in GitLab.
@@ -43,16 +48,20 @@ type approvalPlan struct {
 // planDeploymentApproval decides what a change from prior to planned does, and what GitLab would
 // refuse in it as far as the two tell. Creates and destroys are never refused at plan time: GitLab
 // alone knows whether it takes a decision, and it cannot withdraw one.
-func planDeploymentApproval(prior, planned *deploymentApprovalResourceModel) approvalPlan {
+func planDeploymentApproval(prior, planned *deploymentApprovalResourceModel, facts approvalPlanFacts) approvalPlan {
 	var p approvalPlan
 	if prior == nil || planned == nil {
 		return p
 	}
-	p.replaced = replacedArguments(approvalReplacingArguments, prior, planned)
+	if !planned.Project.Equal(prior.Project) && !facts.sameProject && facts.projectUncompared == nil {
+		p.replaced = append(p.replaced, "project")
+	}
+	p.replaced = append(p.replaced, replacedArguments(approvalReplacingArguments, prior, planned)...)
 	if len(p.replaced) > 0 {
 		// The new decision is a create, on whatever deployment it names.
 		return p
 	}
+	p.refuse(projectsUncompared(prior.Project, planned.Project, "decision", facts.projectUncompared))
 	p.changesDecision = !planned.Status.IsUnknown() && !planned.Status.Equal(prior.Status)
 	p.refuse(commentChangedAlone(prior, planned, p.changesDecision))
 	p.refuse(representedAsOtherRule(prior, planned))

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -39,6 +40,7 @@ func TestPlanDeploymentApproval(t *testing.T) {
 		prior, planned  *deploymentApprovalResourceModel
 		deployment      *gitlabapi.Deployment // as GitLab holds it at plan time
 		user            *gitlabapi.User       // the provider's user
+		facts           approvalPlanFacts
 		replaced        []string
 		changesDecision bool
 		refusals        []string // summary:attribute
@@ -76,10 +78,27 @@ func TestPlanDeploymentApproval(t *testing.T) {
 			planned: changedDecision(func(m *deploymentApprovalResourceModel) { m.DeploymentID = types.Int64Unknown() }),
 		},
 		{
-			name: "project and comment change", prior: recordedDecision(), replaced: []string{"project"},
+			name: "project spelled otherwise", prior: recordedDecision(), facts: approvalPlanFacts{sameProject: true},
+			planned: changedDecision(func(m *deploymentApprovalResourceModel) { m.Project = types.StringValue("1") }),
+		},
+		{
+			name: "project spelled otherwise and comment change", prior: recordedDecision(), facts: approvalPlanFacts{sameProject: true},
 			planned: changedDecision(func(m *deploymentApprovalResourceModel) {
 				m.Project, m.Comment = types.StringValue("1"), types.StringNull()
 			}),
+			refusals: []string{"Comment Cannot Change Alone:comment"},
+		},
+		{
+			name: "another project and comment change", prior: recordedDecision(), replaced: []string{"project"},
+			planned: changedDecision(func(m *deploymentApprovalResourceModel) {
+				m.Project, m.Comment = types.StringValue("acme/tools"), types.StringNull()
+			}),
+		},
+		{
+			name: "project GitLab could not compare", prior: recordedDecision(),
+			facts:    approvalPlanFacts{projectUncompared: errors.New("401 Unauthorized")},
+			planned:  changedDecision(func(m *deploymentApprovalResourceModel) { m.Project = types.StringValue("1") }),
+			refusals: []string{"Unable to Compare Projects:project"}, detail: []string{`from "acme/app" to "1"`, "then the decision stays", "401 Unauthorized"},
 		},
 		{
 			name: "represented_as set on an imported decision", prior: recordedDecision(),
@@ -99,7 +118,7 @@ func TestPlanDeploymentApproval(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := planDeploymentApproval(tt.prior, tt.planned)
+			p := planDeploymentApproval(tt.prior, tt.planned, tt.facts)
 			p.checkDecisionChange(tt.prior, tt.deployment, tt.user)
 			if p.changesDecision != tt.changesDecision {
 				t.Errorf("changesDecision %t, want %t", p.changesDecision, tt.changesDecision)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -83,7 +84,7 @@ func (r *deploymentApprovalResource) Schema(_ context.Context, _ resource.Schema
 			"deployment still waits for approvals; once every rule is satisfied GitLab refuses any decision. GitLab " +
 			"keeps the first comment of an unchanged decision, so changing only `comment` is refused. The plan warns " +
 			"of such refusals and the apply refuses them before sending anything; `terraform destroy` is never " +
-			"blocked by them. Changing `project`, `deployment_id` or `represented_as` records a new decision. GitLab cannot withdraw a decision: destroying the resource only removes it from " +
+			"blocked by them. Changing `deployment_id` or `represented_as`, or `project` to another project, records a new decision. GitLab cannot withdraw a decision: destroying the resource only removes it from " +
 			"the state. On a deployment created by GitLab CI, a rejection fails the deployment. " +
 			"Import with `" + approvalImportIDFormat + "`; without `user_id` it imports the provider user's decision.",
 		Attributes: map[string]schema.Attribute{
@@ -94,11 +95,11 @@ func (r *deploymentApprovalResource) Schema(_ context.Context, _ resource.Schema
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"project": schema.StringAttribute{
-				MarkdownDescription: "Numeric id or full path (for example `acme/app`) of the project. Changing it " +
-					"records a new decision.",
-				Required:      true,
-				Validators:    []validator.String{projectValidator{}},
-				PlanModifiers: []planmodifier.String{replacing(approvalReplacingArguments, "project")},
+				MarkdownDescription: "Numeric id or full path (for example `acme/app`) of the project. Another " +
+					"spelling of the same project (path case, id versus path, its new path after a rename or transfer) " +
+					"keeps the decision; naming another project records a new decision.",
+				Required:   true,
+				Validators: []validator.String{projectValidator{}},
 			},
 			"deployment_id": schema.Int64Attribute{
 				MarkdownDescription: "GitLab's global id of the deployment (not its `iid`), for example " +
@@ -251,10 +252,10 @@ func (r *deploymentApprovalResource) Update(ctx context.Context, req resource.Up
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	plan.ID = state.ID
 	r.completeIdentity(ctx, resp.Identity, &state, &resp.Diagnostics)
 	if plan.Status.Equal(state.Status) {
-		// Only represented_as was set on an imported decision: nothing to send.
+		// Only represented_as was set on an imported decision, or project spelled otherwise:
+		// nothing to send.
 		plan.PendingApprovalCount = state.PendingApprovalCount
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
@@ -333,11 +334,23 @@ func (r *deploymentApprovalResource) ModifyPlan(ctx context.Context, req resourc
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	p := planDeploymentApproval(&prior, &planned)
+	var facts approvalPlanFacts
+	if !planned.Project.Equal(prior.Project) {
+		facts.sameProject, facts.projectUncompared = r.projects.sameProject(ctx, prior.Project, planned.Project,
+			identityProjectID(ctx, req.Identity))
+	}
+	p := planDeploymentApproval(&prior, &planned, facts)
 	if len(p.replaced) > 0 {
 		resp.RequiresReplace = append(resp.RequiresReplace, requiresReplace(p.replaced)...)
-	} else if !p.changesDecision {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("pending_approval_count"), prior.PendingApprovalCount)...)
+	} else {
+		if !p.changesDecision {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("pending_approval_count"), prior.PendingApprovalCount)...)
+		}
+		if facts.sameProject {
+			// The id names the project as configured.
+			id := planned.Project.ValueString() + strings.TrimPrefix(prior.ID.ValueString(), prior.Project.ValueString())
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), id)...)
+		}
 	}
 	if p.changesDecision && len(p.refusals) == 0 && r.client != nil {
 		d, user := r.decisionFacts(ctx, &prior)

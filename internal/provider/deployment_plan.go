@@ -205,14 +205,19 @@ func replacementDestroyRefused(prior *deploymentResourceModel, replaced []string
 // projectUncompared: whether a changed project names the same one is unknown, so the change
 // cannot be planned for sure.
 func projectUncompared(prior, planned *deploymentResourceModel, facts deploymentPlanFacts) *refusal {
-	if facts.projectUncompared == nil {
+	return projectsUncompared(prior.Project, planned.Project, "deployment", facts.projectUncompared)
+}
+
+// projectsUncompared: GitLab did not say (err) whether project spellings x and y name the same
+// project, which decides whether the resource's record (a deployment or a decision) stays.
+func projectsUncompared(x, y types.String, record string, err error) *refusal {
+	if err == nil {
 		return nil
 	}
-	x, y := prior.Project.ValueString(), planned.Project.ValueString()
 	return &refusal{Attribute: "project", Summary: "Unable to Compare Projects", Detail: fmt.Sprintf(
 		"\"project\" changed from %q to %q. The provider asks GitLab whether both name the same project (then the "+
-			"deployment stays) or not (then a new deployment is recorded), but GitLab did not say: %v\n\n"+
-			"Check the token's access, or change \"project\" back.", x, y, facts.projectUncompared)}
+			"%s stays) or not (then a new %s is recorded), but GitLab did not say: %v\n\n"+
+			"Check the token's access, or change \"project\" back.", x.ValueString(), y.ValueString(), record, record, err)}
 }
 
 // ciDeploymentChanged: GitLab refuses every API update of a deployment a CI job created.

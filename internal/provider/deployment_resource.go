@@ -110,8 +110,8 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 			},
 			"project": schema.StringAttribute{
 				MarkdownDescription: "Numeric id or full path (for example `acme/app`) of the project. Changing it to " +
-					"another spelling of the same project (path case, or id versus path) keeps the deployment; " +
-					"naming another project records a new deployment.",
+					"another spelling of the same project (path case, id versus path, its new path after a rename or transfer) keeps " +
+					"the deployment; naming another project records a new deployment.",
 				Required:   true,
 				Validators: []validator.String{projectValidator{}},
 			},
@@ -529,7 +529,8 @@ func (r *deploymentResource) planChange(ctx context.Context, req resource.Modify
 		facts.approvalGateFailed = true
 	}
 	if !planned.Project.Equal(prior.Project) {
-		facts.sameProject, facts.projectUncompared = r.sameProject(ctx, prior.Project, planned.Project)
+		facts.sameProject, facts.projectUncompared = r.projects.sameProject(ctx, prior.Project, planned.Project,
+			identityProjectID(ctx, req.Identity))
 	}
 	p := planDeployment(&prior, &planned, facts)
 	if len(p.replaced) > 0 {
@@ -635,30 +636,6 @@ func deploymentTag(ctx context.Context, client *gitlabapi.Client, project string
 func tagFromConfiguration(project string, d *gitlabapi.Deployment) string {
 	return fmt.Sprintf("The next apply takes \"tag\" from the configuration, without replacing %s: make sure it "+
 		"says whether %q is a tag.", deploymentSubject(project, d.ID), d.Ref)
-}
-
-// sameProject reports whether two spellings name one project: paths equal but for case, or an
-// id and a path that GitLab resolves to the same project; or why GitLab could not tell.
-func (r *deploymentResource) sameProject(ctx context.Context, a, b types.String) (bool, error) {
-	if a.IsUnknown() || b.IsUnknown() {
-		return false, nil
-	}
-	x, y := a.ValueString(), b.ValueString()
-	if strings.EqualFold(x, y) {
-		return true, nil
-	}
-	if isDigits(x) == isDigits(y) || r.client == nil {
-		return false, nil
-	}
-	id, fullPath := x, y
-	if !isDigits(x) {
-		id, fullPath = y, x
-	}
-	p, err := r.client.Project(ctx, fullPath)
-	if err != nil {
-		return false, fmt.Errorf("reading project %q failed: %w", fullPath, err)
-	}
-	return fmt.Sprint(p.ID) == id, nil
 }
 
 // projectValidator accepts a numeric project id or a full path.

@@ -120,3 +120,47 @@ func identityHoldsProjectID(raw tftypes.Value) bool {
 // learn it, as with a CI job token) get it on a later refresh; nothing else in an identity ever
 // changes.
 const identityFillsProjectIDLater = true
+
+// sameProject reports whether "project", changed from prior to planned, still names the same
+// project (DESIGN.md §B17): the same path but for case, or the same numeric id as GitLab tells it.
+// The prior project's id is priorID, the one the identity holds, when known: it survives renames
+// and transfers. Otherwise GitLab looks the prior spelling up, following the redirect an old path
+// keeps after a rename while no other project takes that path. An error says why GitLab could
+// not tell.
+func (p *projectIDs) sameProject(ctx context.Context, prior, planned types.String, priorID types.Int64) (bool, error) {
+	if prior.IsUnknown() || planned.IsUnknown() {
+		return false, nil
+	}
+	x, y := prior.ValueString(), planned.ValueString()
+	if strings.EqualFold(x, y) {
+		return true, nil
+	}
+	if p == nil || p.client == nil {
+		return false, nil
+	}
+	plannedID, err := p.client.ProjectID(ctx, y)
+	if err != nil {
+		return false, fmt.Errorf("reading project %q failed: %w", y, err)
+	}
+	if !priorID.IsNull() && !priorID.IsUnknown() {
+		return priorID.ValueInt64() == plannedID, nil
+	}
+	priorProjectID, err := p.client.ProjectID(ctx, x)
+	if err != nil {
+		return false, fmt.Errorf("reading project %q failed: %w", x, err)
+	}
+	return priorProjectID == plannedID, nil
+}
+
+// identityProjectID is the project_id an identity holds, or null (no identity, as under a CLI
+// before 1.12, or one the provider could not complete).
+func identityProjectID(ctx context.Context, identity *tfsdk.ResourceIdentity) types.Int64 {
+	if identity == nil || !identityHoldsProjectID(identity.Raw) {
+		return types.Int64Null()
+	}
+	var id types.Int64
+	if diags := identity.GetAttribute(ctx, path.Root("project_id"), &id); diags.HasError() {
+		return types.Int64Null()
+	}
+	return id
+}
