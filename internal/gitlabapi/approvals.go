@@ -2,9 +2,11 @@ package gitlabapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -102,13 +104,32 @@ func (c *Client) lostDecision(d *Deployment, opts ApprovalOptions, userID int64,
 		d.ID, opts.Status)
 }
 
-// CurrentUser reads the user the client acts for. GitLab refuses it to CI job tokens.
+// CurrentUser reads the user the client acts for, once for the life of the client: its answer,
+// or its failure (GitLab refuses a CI job token), is kept, except a caller's own cancellation.
 func (c *Client) CurrentUser(ctx context.Context) (*User, error) {
+	c.user.mu.Lock()
+	defer c.user.mu.Unlock()
+	if c.user.known {
+		return c.user.user, c.user.err
+	}
 	var u User
-	if _, err := c.send(ctx, call{method: http.MethodGet, path: "user", out: &u}); err != nil {
+	_, err := c.send(ctx, call{method: http.MethodGet, path: "user", out: &u})
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return nil, err
 	}
-	return &u, nil
+	c.user.known, c.user.err = true, err
+	if err == nil {
+		c.user.user = &u
+	}
+	return c.user.user, c.user.err
+}
+
+// currentUser is what GET /user answered, once asked.
+type currentUser struct {
+	mu    sync.Mutex
+	known bool
+	user  *User
+	err   error
 }
 
 // RuleOf returns the approval rule a decision on d counts for, or nil when d's summary does not

@@ -59,6 +59,7 @@ type Client struct {
 	createGuards map[createKey]*sync.RWMutex
 
 	projects projectCache
+	user     currentUser
 }
 
 // APIURL turns what users write as a base URL (with or without /api/v4, trailing slash or not)

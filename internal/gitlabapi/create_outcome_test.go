@@ -93,3 +93,47 @@ func TestCreateDeployment_secondCreateOfOneDeploymentIsClaimed(t *testing.T) {
 		})
 	}
 }
+
+// A create answered with another user's deployment made within the second before it (the
+// precision of GitLab's Date header, the only clock the client has) is told as existing: the
+// client compares the deployment's user with its own, asked once per client with GET /user and
+// only for the answer to a create of a success, the only status GitLab answers a repeat with. The same user's deployment of the same second is the one case
+// GitLab's answers cannot tell from a new one. A job token, which GET /user refuses, cannot tell.
+func TestCreateDeployment_anotherUsersDeploymentOfTheSameSecondIsExisting(t *testing.T) {
+	t.Parallel()
+	repeat := CreateDeploymentOptions{Environment: "production", Ref: "main", SHA: fakeSHA, Status: StatusSuccess}
+	for _, tc := range []struct {
+		name    string
+		maker   string
+		outcome CreateOutcome
+	}{
+		{"made by another user", "olga", ReturnedExisting},
+		{"made by the same user", "mae", Recorded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			seed := currentSeed(time.Now(), false)
+			seed.Users = append(seed.Users, fakegitlab.SeedUser{ID: 5, Username: "olga", Name: "Olga", Tokens: []string{"olga-token"}})
+			seed.Projects[0].Members = append(seed.Projects[0].Members, fakegitlab.SeedMember{Username: "olga", AccessLevel: 30})
+			seed.Projects[0].Deployments[0].User = tc.maker
+			srv := fakegitlab.NewTestServer(t, seed, fakegitlab.Options{})
+			c := newFakeClient(t, srv)
+			d, outcome, err := c.CreateDeployment(context.Background(), fakeProject, repeat)
+			if err != nil {
+				t.Fatalf("CreateDeployment: %v", err)
+			}
+			if d.ID != 1 || outcome != tc.outcome {
+				t.Errorf("got deployment %d with outcome %d, want 1 with outcome %d", d.ID, outcome, tc.outcome)
+			}
+			// A second create of a success asks GitLab for the client's user no more.
+			if _, _, err := c.CreateDeployment(context.Background(), fakeProject, CreateDeploymentOptions{
+				Environment: "staging", Ref: "main", SHA: fakeSHA, Status: StatusSuccess,
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if n := srv.Stats().ByRoute["GET /api/v4/user"]; n != 1 {
+				t.Errorf("GET /user sent %d times, want once per client", n)
+			}
+		})
+	}
+}

@@ -89,10 +89,29 @@ func (c *Client) CreateDeployment(ctx context.Context, project string, opts Crea
 		return &d, Recorded, nil
 	case !firstClaim:
 		return &d, ReturnedClaimed, nil
-	case c.existedBefore(&d, started):
+	case c.existedBefore(&d, started), c.madeByAnotherUser(ctx, &d):
 		return &d, ReturnedExisting, nil
 	}
 	return &d, Recorded, nil
+}
+
+// madeByAnotherUser reports whether d, the answer to a create that its creation time cannot tell
+// from a new deployment (GitLab's Date header has one-second precision), was made by another user
+// than the client's, so before the request (DESIGN.md §B18). Only a success can be an existing
+// deployment GitLab answers a repeat with, so only a success asks: one GET /user per client.
+// When GitLab does not tell the client's user (a CI job token), it cannot tell: the deployment
+// passes for new.
+func (c *Client) madeByAnotherUser(ctx context.Context, d *Deployment) bool {
+	if d.Status != StatusSuccess {
+		return false
+	}
+	u, err := c.CurrentUser(ctx)
+	if err != nil {
+		c.log(ctx, "could not tell whether the deployment a create was answered with is new: GitLab did not say "+
+			"which user the client acts for", map[string]any{"deployment_id": d.ID, "error": err.Error()})
+		return false
+	}
+	return d.User.ID != u.ID
 }
 
 // existedBefore reports whether GitLab's answer to a create sent at our time started is a

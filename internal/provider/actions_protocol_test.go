@@ -328,8 +328,8 @@ func TestRecordDeploymentAction_invalidValuesFailBeforeAnyRequest(t *testing.T) 
 	c.expectRequests("validating and planning", map[string]int{})
 }
 
-// Each invocation records one deployment with one request, success by default; a repeat of the
-// environment's current success records nothing and says so.
+// Each invocation records one deployment with one request (and asks for the provider's user once),
+// success by default; a repeat of the environment's current success records nothing and says so.
 func TestRecordDeploymentAction_recordsOneDeploymentPerInvocation(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
@@ -338,7 +338,9 @@ func TestRecordDeploymentAction_recordsOneDeploymentPerInvocation(t *testing.T) 
 	progress, diags := c.invoke(recordActionType, recordArgs("web", nil))
 	expectNoDiagnostics(t, diags)
 	expectProgress(t, progress, `Recorded deployment #6 web success main@a91957a8 (id 6) in project "acme/app".`)
-	c.expectRequests("one record", map[string]int{routeCreate: 1})
+	// A success may be another user's deployment of the same second: GitLab is asked once per
+	// process whose user the provider acts for (DESIGN.md §B18).
+	c.expectRequests("one record", map[string]int{routeCreate: 1, "GET /api/v4/user": 1})
 	if list := deploymentsIn(t, fake, "web"); len(list) != 1 || list[0].Status != gitlabapi.StatusSuccess || list[0].User.Username != "dev" {
 		t.Fatalf("deployments to web = %+v, want one success by dev", list)
 	}

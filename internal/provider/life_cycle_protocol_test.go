@@ -1,8 +1,12 @@
 package provider
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -154,4 +158,22 @@ func TestProtocolPlan_approvalImportedByIdentityIntoNumericProject(t *testing.T)
 	if w := writeRequests(h.fake.Stats()); len(w) > 0 {
 		t.Errorf("the change of spelling sent %v", w)
 	}
+}
+
+// Another user's identical success recorded less than a second before is not taken for a new
+// deployment: the record action says it recorded nothing, naming the deployment and its creator,
+// rather than "Recorded deployment #6".
+func TestRecordDeploymentAction_anotherUsersDeploymentOfTheSameSecondIsTold(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	c := newActionCaller(t, fake, tokenDeveloper)
+	theirs, _, err := testClient(t, fake).CreateDeployment(context.Background(), "acme/app",
+		gitlabapi.CreateDeploymentOptions{Environment: "web", Ref: "main", SHA: shaMain, Status: gitlabapi.StatusSuccess})
+	if err != nil {
+		t.Fatal(err)
+	}
+	progress, diags := c.invoke(recordActionType, recordArgs("web", nil))
+	expectDiagnostic(t, diags, tfprotov6.DiagnosticSeverityWarning, "Deployment Already Recorded",
+		fmt.Sprintf("it answered with deployment %d", theirs.ID), "created by root")
+	expectProgress(t, progress, "The action recorded nothing")
 }
