@@ -61,6 +61,8 @@ type deploymentResource struct {
 	projects *projectIDs
 	// current tells the destroy plan which deployment GitLab refuses to delete.
 	current *currentDeployments
+	// tracked tells two resources of one plan that track one deployment.
+	tracked *trackedDeployments
 }
 
 type deploymentResourceModel struct {
@@ -257,6 +259,7 @@ func (r *deploymentResource) Configure(_ context.Context, req resource.Configure
 		r.gate = approvalGate{client: data.client, interval: data.approvalPollInterval}
 		r.projects = data.projects
 		r.current = data.currentDeployments
+		r.tracked = data.tracked
 	}
 }
 
@@ -498,7 +501,10 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		}
 	case !req.Plan.Raw.Equal(req.State.Raw):
 		// Most resources of most plans do not change: there is nothing to plan (DESIGN.md §B10).
+		r.warnOfTwin(ctx, req, resp)
 		r.planChange(ctx, req, resp)
+	default:
+		r.warnOfTwin(ctx, req, resp)
 	}
 }
 

@@ -177,3 +177,45 @@ func TestRecordDeploymentAction_anotherUsersDeploymentOfTheSameSecondIsTold(t *t
 		fmt.Sprintf("it answered with deployment %d", theirs.ID), "created by root")
 	expectProgress(t, progress, "The action recorded nothing")
 }
+
+// Two resource instances of one plan that track one deployment (as after an import of a tracked
+// deployment into a second resource) are told, naming the deployment, so that their status
+// changes stop undoing each other; one instance alone, planned again in the next run, is not.
+func TestProtocolPlan_twoResourcesTrackingOneDeploymentAreTold(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	const typeName = "gitlabdeploy_deployment"
+	h := newProtocolHarnessFor(t, fake, tokenMaintainer)
+	tracked := h.importAndRead(typeName, "acme/app:2")
+	twin := h.importAndRead(typeName, "acme/app:2")
+	other := h.importAndRead(typeName, "acme/app:3")
+	config := func(status string) map[string]tftypes.Value {
+		return map[string]tftypes.Value{
+			"project": str("acme/app"), "environment": str("staging"), "ref": str("main"), "sha": str(shaMain), "status": str(status),
+		}
+	}
+	const summary = "Deployment Tracked by Two Resources"
+	first := h.planChange(typeName, tracked.state, tracked.identity, tracked.private, config("success"))
+	unrelated := h.planChange(typeName, other.state, other.identity, other.private, map[string]tftypes.Value{
+		"project": str("acme/app"), "environment": str("staging"), "ref": str("main"), "sha": str(shaOld), "status": str("failed"),
+	})
+	second := h.planChange(typeName, twin.state, twin.identity, twin.private, config("failed"))
+	for name, resp := range map[string]*tfprotov6.PlanResourceChangeResponse{"the first": first, "another deployment's": unrelated} {
+		checkDiags(t, "PlanResourceChange", resp.Diagnostics)
+		if n := countDiags(resp.Diagnostics, tfprotov6.DiagnosticSeverityWarning, summary, ""); n != 0 {
+			t.Errorf("%s plan warned of twins: %s", name, diagText(resp.Diagnostics))
+		}
+	}
+	checkDiags(t, "PlanResourceChange", second.Diagnostics)
+	if countDiags(second.Diagnostics, tfprotov6.DiagnosticSeverityWarning, summary,
+		`Deployment 2 of project "acme/app" is tracked by another resource of this configuration too`) != 1 {
+		t.Errorf("the second plan of deployment 2 did not warn of twins: %s", diagText(second.Diagnostics))
+	}
+
+	// The next run configures the provider afresh: one instance is no twin.
+	next := newProtocolHarnessFor(t, fake, tokenMaintainer)
+	again := next.planChange(typeName, tracked.state, tracked.identity, tracked.private, config("success"))
+	if n := countDiags(again.Diagnostics, tfprotov6.DiagnosticSeverityWarning, summary, ""); n != 0 {
+		t.Errorf("one instance in a new run was warned of twins: %s", diagText(again.Diagnostics))
+	}
+}

@@ -101,3 +101,26 @@ func TestAccDeploymentResource_replacementOfCurrentDeploymentNeedsCreateBeforeDe
 		t.Errorf("the state holds %v, want deployment 7, success", got)
 	}
 }
+
+// A deployment one resource tracks, imported into a second resource, is told at the plan by the
+// CLI, naming the deployment; a resource alone, planned and applied, is never told so (the plan
+// and the apply configure the provider afresh).
+func TestAccDeploymentResource_twinThroughImportIsTold(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	cli := newTerraformCLI(t, time.Millisecond, 10*time.Millisecond)
+	cli.writeConfig(staging(gitlabapi.StatusRunning).config(fake, tokenMaintainer))
+	cli.mustRun(nil, applyArgs)
+	cli.writeConfig(staging(gitlabapi.StatusSuccess).config(fake, tokenMaintainer))
+	res := cli.mustRun(nil, applyArgs)
+	if strings.Contains(res.output(), "Tracked by Two Resources") {
+		t.Errorf("one resource was told it has a twin:\n%s", res.output())
+	}
+
+	twin := staging(gitlabapi.StatusFailed).resource()
+	twin = strings.Replace(twin, `"test"`, `"twin"`, 1)
+	cli.writeConfig(staging(gitlabapi.StatusSuccess).config(fake, tokenMaintainer) + twin + importBlock("gitlabdeploy_deployment.twin", "acme/app:6"))
+	res = cli.mustRun(nil, []string{"plan", "-no-color"})
+	expectOutput(t, "plan of the import", res, "Deployment Tracked by Two Resources",
+		`Deployment 6 of project "acme/app" is tracked by another resource of this configuration too`, "Keep one resource")
+}

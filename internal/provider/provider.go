@@ -81,6 +81,7 @@ type providerData struct {
 	approvalPollInterval time.Duration
 	projects             *projectIDs
 	currentDeployments   *currentDeployments
+	tracked              *trackedDeployments
 }
 
 type providerModel struct {
@@ -198,7 +199,8 @@ func (p *gitlabDeployProvider) Configure(ctx context.Context, req provider.Confi
 		return
 	}
 	data := &providerData{client: client, approvalPollInterval: p.opts.approvalPollInterval,
-		projects: newProjectIDs(client, req.TerraformVersion), currentDeployments: newCurrentDeployments(client)}
+		projects: newProjectIDs(client, req.TerraformVersion), currentDeployments: newCurrentDeployments(client),
+		tracked: &trackedDeployments{}}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ListResourceData = data
