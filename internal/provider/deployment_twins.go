@@ -41,11 +41,11 @@ func (r *deploymentResource) warnOfTwin(ctx context.Context, req resource.Modify
 	}
 	var project types.String
 	var id types.Int64
-	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("project"), &project)...)
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("deployment_id"), &id)...)
 	if id.IsNull() || id.IsUnknown() || !r.tracked.track(id.ValueInt64()) {
 		return
 	}
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("project"), &project)...)
 	resp.Diagnostics.AddAttributeWarning(path.Root("deployment_id"), "Deployment Tracked by Two Resources", fmt.Sprintf(
 		"%s is tracked by another resource of this configuration too, as after an import of a tracked deployment "+
 			"into a second resource. Each apply moves its status to what one of them says and the next apply "+
