@@ -337,7 +337,7 @@ func (r *deploymentApprovalResource) ModifyPlan(ctx context.Context, req resourc
 	var facts approvalPlanFacts
 	if !planned.Project.Equal(prior.Project) {
 		facts.sameProject, facts.projectUncompared = r.projects.sameProject(ctx, prior.Project, planned.Project,
-			identityProjectID(ctx, req.Identity))
+			identityProjectID(ctx, req.Identity), prior.DeploymentID.ValueInt64())
 	}
 	p := planDeploymentApproval(&prior, &planned, facts)
 	if len(p.replaced) > 0 {

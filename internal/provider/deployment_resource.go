@@ -536,7 +536,7 @@ func (r *deploymentResource) planChange(ctx context.Context, req resource.Modify
 	}
 	if !planned.Project.Equal(prior.Project) {
 		facts.sameProject, facts.projectUncompared = r.projects.sameProject(ctx, prior.Project, planned.Project,
-			identityProjectID(ctx, req.Identity))
+			identityProjectID(ctx, req.Identity), prior.DeploymentID.ValueInt64())
 	}
 	p := planDeployment(&prior, &planned, facts)
 	if len(p.replaced) > 0 {

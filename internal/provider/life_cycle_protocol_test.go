@@ -219,3 +219,28 @@ func TestProtocolPlan_twoResourcesTrackingOneDeploymentAreTold(t *testing.T) {
 		t.Errorf("one instance in a new run was warned of twins: %s", diagText(again.Diagnostics))
 	}
 }
+
+// With a CI job token, which GitLab does not show projects to, the same project under another
+// spelling or its new path is told by the deployment, which only the same project holds; another
+// project the token cannot reach is another project.
+func TestProtocolPlan_sameProjectWithJobToken(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	const typeName = "gitlabdeploy_deployment"
+	h := newProtocolHarnessFor(t, fake, jobTokenApp)
+	deployment := h.importAndRead(typeName, "acme/app:2")
+	if err := fake.MoveProject("acme/app", "platform/web"); err != nil {
+		t.Fatal(err)
+	}
+	for project, replaced := range map[string]bool{"1": false, "platform/web": false, "acme/tools": true} {
+		resp := h.planChange(typeName, deployment.state, deployment.identity, deployment.private, map[string]tftypes.Value{
+			"project": str(project), "environment": str("staging"), "ref": str("main"), "sha": str(shaMain), "status": str("success"),
+		})
+		if n := countDiags(resp.Diagnostics, tfprotov6.DiagnosticSeverityWarning, "Unable to Compare Projects", ""); n != 0 {
+			t.Errorf("project acme/app to %q: %s", project, diagText(resp.Diagnostics))
+		}
+		if got := len(resp.RequiresReplace) > 0; got != replaced {
+			t.Errorf("project acme/app to %q with a job token: replaced %t, want %t", project, got, replaced)
+		}
+	}
+}

@@ -147,16 +147,6 @@ func stagingWith(status string, change func(*deploymentArgs)) func(*fakegitlab.S
 	}
 }
 
-// stagingByJobToken is a running staging deployment of project, recorded with acme/app's CI job
-// token.
-func stagingByJobToken(project string) func(*fakegitlab.Server) string {
-	return func(fake *fakegitlab.Server) string {
-		a := staging("running")
-		a.project = project
-		return fmt.Sprintf("provider \"gitlabdeploy\" {\n  base_url  = %q\n  job_token = %q\n}\n", fake.URL(), jobTokenApp) + a.resource()
-	}
-}
-
 func onDestroy(policy string) func(*deploymentArgs) {
 	return func(a *deploymentArgs) { a.onDestroy = policy }
 }
@@ -250,15 +240,6 @@ func TestAccPlanRefusals_deploymentDestroyNeverBlocked(t *testing.T) {
 				}
 				return nil
 			},
-		},
-		{
-			// GitLab does not show projects to a CI job token, so another spelling of the project
-			// cannot be told from another project.
-			name:         "project spelled otherwise, with a job token",
-			applied:      stagingByJobToken("acme/app"),
-			planned:      stagingByJobToken("1"),
-			refusal:      []string{"Unable to Compare Projects", `from "acme/app" to "1"`, "Check the token's access"},
-			afterDestroy: stillInGitLab(6, "running"),
 		},
 		{
 			name:    "replaced while running, deleted",

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -125,9 +126,10 @@ const identityFillsProjectIDLater = true
 // project (DESIGN.md §B17): the same path but for case, or the same numeric id as GitLab tells it.
 // The prior project's id is priorID, the one the identity holds, when known: it survives renames
 // and transfers. Otherwise GitLab looks the prior spelling up, following the redirect an old path
-// keeps after a rename while no other project takes that path. An error says why GitLab could
-// not tell.
-func (p *projectIDs) sameProject(ctx context.Context, prior, planned types.String, priorID types.Int64) (bool, error) {
+// keeps after a rename while no other project takes that path. When GitLab does not show projects
+// (a CI job token), the planned project is asked for the resource's deployment (deploymentID):
+// only the same project holds it. An error says why GitLab could not tell.
+func (p *projectIDs) sameProject(ctx context.Context, prior, planned types.String, priorID types.Int64, deploymentID int64) (bool, error) {
 	if prior.IsUnknown() || planned.IsUnknown() {
 		return false, nil
 	}
@@ -138,6 +140,25 @@ func (p *projectIDs) sameProject(ctx context.Context, prior, planned types.Strin
 	if p == nil || p.client == nil {
 		return false, nil
 	}
+	same, err := p.sameProjectID(ctx, x, y, priorID)
+	if err == nil || deploymentID == 0 {
+		return same, err
+	}
+	_, readErr := p.client.GetDeployment(ctx, y, deploymentID)
+	switch {
+	case readErr == nil:
+		return true, nil
+	case errors.Is(readErr, gitlabapi.ErrRecordNotFound), errors.Is(readErr, gitlabapi.ErrProjectNotFound),
+		errors.Is(readErr, gitlabapi.ErrJobTokenScope), errors.Is(readErr, gitlabapi.ErrForbidden):
+		// The credentials read the prior project; the same project would show them the deployment.
+		return false, nil
+	}
+	return false, err
+}
+
+// sameProjectID compares the numeric ids of two project spellings, the prior one's taken from
+// priorID when known.
+func (p *projectIDs) sameProjectID(ctx context.Context, x, y string, priorID types.Int64) (bool, error) {
 	plannedID, err := p.client.ProjectID(ctx, y)
 	if err != nil {
 		return false, fmt.Errorf("reading project %q failed: %w", y, err)
