@@ -71,7 +71,7 @@ func (h *protocolHarness) importAndRead(typeName, id string) imported {
 	return imported{state: read.NewState, identity: read.NewIdentity, private: read.Private}
 }
 
-func str(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
+func tfStr(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
 
 // The same project under another spelling, case, numeric id, or its new path after a rename or a
 // transfer, is never a replacement, for the deployment resource or the approval resource, with
@@ -89,12 +89,12 @@ func TestProtocolPlan_sameProjectAfterRenameIsNoReplacement(t *testing.T) {
 	configs := map[string]func(project string) map[string]tftypes.Value{
 		deploymentType: func(project string) map[string]tftypes.Value {
 			return map[string]tftypes.Value{
-				"project": str(project), "environment": str("staging"), "ref": str("main"), "sha": str(shaMain), "status": str("success"),
+				"project": tfStr(project), "environment": tfStr("staging"), "ref": tfStr("main"), "sha": tfStr(shaMain), "status": tfStr("success"),
 			}
 		},
 		approvalType: func(project string) map[string]tftypes.Value {
 			return map[string]tftypes.Value{
-				"project": str(project), "deployment_id": tftypes.NewValue(tftypes.Number, 5), "status": str("approved"),
+				"project": tfStr(project), "deployment_id": tftypes.NewValue(tftypes.Number, 5), "status": tfStr("approved"),
 			}
 		},
 	}
@@ -142,7 +142,7 @@ func TestProtocolPlan_approvalImportedByIdentityIntoNumericProject(t *testing.T)
 	const typeName = "gitlabdeploy_deployment_approval"
 	res := h.importByIdentity(typeName, h.identity(typeName, map[string]int64{"project_id": 1, "deployment_id": 5, "user_id": 3})).ImportedResources[0]
 	read := h.read(typeName, res.State, res.Identity, res.Private)
-	config := map[string]tftypes.Value{"project": str("1"), "deployment_id": tftypes.NewValue(tftypes.Number, 5), "status": str("approved")}
+	config := map[string]tftypes.Value{"project": tfStr("1"), "deployment_id": tftypes.NewValue(tftypes.Number, 5), "status": tfStr("approved")}
 	h.requests()
 	plan := h.planChange(typeName, read.NewState, read.NewIdentity, read.Private, config)
 	checkDiags(t, "PlanResourceChange", plan.Diagnostics)
@@ -191,13 +191,13 @@ func TestProtocolPlan_twoResourcesTrackingOneDeploymentAreTold(t *testing.T) {
 	other := h.importAndRead(typeName, "acme/app:3")
 	config := func(status string) map[string]tftypes.Value {
 		return map[string]tftypes.Value{
-			"project": str("acme/app"), "environment": str("staging"), "ref": str("main"), "sha": str(shaMain), "status": str(status),
+			"project": tfStr("acme/app"), "environment": tfStr("staging"), "ref": tfStr("main"), "sha": tfStr(shaMain), "status": tfStr(status),
 		}
 	}
 	const summary = "Deployment Tracked by Two Resources"
 	first := h.planChange(typeName, tracked.state, tracked.identity, tracked.private, config("success"))
 	unrelated := h.planChange(typeName, other.state, other.identity, other.private, map[string]tftypes.Value{
-		"project": str("acme/app"), "environment": str("staging"), "ref": str("main"), "sha": str(shaOld), "status": str("failed"),
+		"project": tfStr("acme/app"), "environment": tfStr("staging"), "ref": tfStr("main"), "sha": tfStr(shaOld), "status": tfStr("failed"),
 	})
 	second := h.planChange(typeName, twin.state, twin.identity, twin.private, config("failed"))
 	for name, resp := range map[string]*tfprotov6.PlanResourceChangeResponse{"the first": first, "another deployment's": unrelated} {
@@ -234,7 +234,7 @@ func TestProtocolPlan_sameProjectWithJobToken(t *testing.T) {
 	}
 	for project, replaced := range map[string]bool{"1": false, "platform/web": false, "acme/tools": true} {
 		resp := h.planChange(typeName, deployment.state, deployment.identity, deployment.private, map[string]tftypes.Value{
-			"project": str(project), "environment": str("staging"), "ref": str("main"), "sha": str(shaMain), "status": str("success"),
+			"project": tfStr(project), "environment": tfStr("staging"), "ref": tfStr("main"), "sha": tfStr(shaMain), "status": tfStr("success"),
 		})
 		if n := countDiags(resp.Diagnostics, tfprotov6.DiagnosticSeverityWarning, "Unable to Compare Projects", ""); n != 0 {
 			t.Errorf("project acme/app to %q: %s", project, diagText(resp.Diagnostics))
