@@ -126,10 +126,11 @@ func TestSend_resendsThrottledRequestsWritesIncluded(t *testing.T) {
 			_, _ = w.Write([]byte("Retry later"))
 			return
 		}
-		writeJSON(w, 201, deploymentJSON(7, "production", "main", "abc", "success", time.Now(), false))
+		writeJSON(w, 201, deploymentJSON(7, "production", "main", "abc", "running", time.Now(), false))
 	})
+	// (Running: a success would also ask for the client's user, DESIGN.md §B18.)
 	d, _, err := newTestClient(t, s.URL).CreateDeployment(context.Background(), "1", CreateDeploymentOptions{
-		Environment: "production", Ref: "main", SHA: "abc", Status: StatusSuccess,
+		Environment: "production", Ref: "main", SHA: "abc", Status: StatusRunning,
 	})
 	if err != nil {
 		t.Fatalf("CreateDeployment: %v", err)
