@@ -11,10 +11,10 @@ import (
 // Tests of the paths after the first apply: replacements, destroys and the advice their
 // refusals give, followed as written.
 
-// applyArgs and destroyArgs run the CLI without prompts.
+// autoApply and autoDestroy run the CLI without prompts.
 var (
-	applyArgs   = []string{"apply", "-auto-approve", "-no-color"}
-	destroyArgs = []string{"destroy", "-auto-approve", "-no-color"}
+	autoApply   = []string{"apply", "-auto-approve", "-no-color"}
+	autoDestroy = []string{"destroy", "-auto-approve", "-no-color"}
 )
 
 // expectOutput fails the test unless what the CLI printed holds every part, in order, however
@@ -37,20 +37,20 @@ func TestAccDeploymentResource_keepAdviceWorksBesideRefusedStatusChange(t *testi
 	fake := startFake(t, "basic.json")
 	cli := newTerraformCLI(t, time.Millisecond, 10*time.Millisecond)
 	cli.writeConfig(stagingWith(gitlabapi.StatusRunning, onDestroy(onDestroyCancelAndDelete))(fake))
-	cli.mustRun(nil, applyArgs)
+	cli.mustRun(nil, autoApply)
 	setStatusInGitLab(gitlabapi.StatusSuccess)(t, fake)
 
-	res := cli.mustRun(nil, destroyArgs, 1)
+	res := cli.mustRun(nil, autoDestroy, 1)
 	expectOutput(t, "destroy", res, "Deployment Cannot Be Destroyed", "currently deployed",
 		`set on_destroy = "keep" and apply it before destroying`)
 
 	cli.writeConfig(stagingWith(gitlabapi.StatusRunning, onDestroy(onDestroyKeep))(fake))
-	res = cli.mustRun(nil, applyArgs, 1)
+	res = cli.mustRun(nil, autoApply, 1)
 	expectOutput(t, "apply of on_destroy = \"keep\"", res, "Status Change Refused by GitLab", "nothing was sent to GitLab")
 	expectOutput(t, "apply of on_destroy = \"keep\"", res, "Settings Saved Although the Status Change Failed",
 		`on_destroy = "keep"`)
 
-	res = cli.mustRun(nil, destroyArgs)
+	res = cli.mustRun(nil, autoDestroy)
 	if !strings.Contains(res.output(), "Deployment Kept in GitLab") {
 		t.Errorf("the destroy did not say it kept the deployment:\n%s", res.output())
 	}
@@ -71,7 +71,7 @@ func TestAccDeploymentResource_replacementOfCurrentDeploymentNeedsCreateBeforeDe
 	release := staging(gitlabapi.StatusSuccess)
 	release.onDestroy = onDestroyDelete
 	cli.writeConfig(release.config(fake, tokenMaintainer))
-	cli.mustRun(nil, applyArgs)
+	cli.mustRun(nil, autoApply)
 
 	bumped := release
 	bumped.sha = shaMain
@@ -81,7 +81,7 @@ func TestAccDeploymentResource_replacementOfCurrentDeploymentNeedsCreateBeforeDe
 		`environment "staging"`, "Add lifecycle { create_before_destroy = true }", `set on_destroy = "keep"`)
 
 	fake.ResetStats()
-	res = cli.mustRun(nil, applyArgs, 1)
+	res = cli.mustRun(nil, autoApply, 1)
 	expectOutput(t, "apply without create_before_destroy", res, "Unable to Delete Deployment", "currently deployed",
 		"Nothing was sent to GitLab", "Add lifecycle { create_before_destroy = true }")
 	if n := fake.Stats().ByRoute[routeDelete]; n != 0 {
@@ -93,7 +93,7 @@ func TestAccDeploymentResource_replacementOfCurrentDeploymentNeedsCreateBeforeDe
 
 	bumped.extra = "  lifecycle {\n    create_before_destroy = true\n  }\n"
 	cli.writeConfig(bumped.config(fake, tokenMaintainer))
-	cli.mustRun(nil, applyArgs)
+	cli.mustRun(nil, autoApply)
 	if err := goneFromGitLab(t, fake); err != nil {
 		t.Error(err)
 	}
@@ -110,9 +110,9 @@ func TestAccDeploymentResource_twinThroughImportIsTold(t *testing.T) {
 	fake := startFake(t, "basic.json")
 	cli := newTerraformCLI(t, time.Millisecond, 10*time.Millisecond)
 	cli.writeConfig(staging(gitlabapi.StatusRunning).config(fake, tokenMaintainer))
-	cli.mustRun(nil, applyArgs)
+	cli.mustRun(nil, autoApply)
 	cli.writeConfig(staging(gitlabapi.StatusSuccess).config(fake, tokenMaintainer))
-	res := cli.mustRun(nil, applyArgs)
+	res := cli.mustRun(nil, autoApply)
 	if strings.Contains(res.output(), "Tracked by Two Resources") {
 		t.Errorf("one resource was told it has a twin:\n%s", res.output())
 	}
