@@ -65,8 +65,8 @@ func (a *approveDeploymentAction) Schema(_ context.Context, _ action.SchemaReque
 				Validators:          []validator.Int64{int64validator.AtLeast(1)},
 			},
 			"status": schema.StringAttribute{
-				MarkdownDescription: "The decision: " + enumMarkdown(approvalStatuses) + ". Default `" +
-					gitlabapi.ApprovalApproved + "`. Another status than the user's earlier decision under the same " +
+				MarkdownDescription: "The decision: " + enumMarkdown(approvalStatuses) + " (default `" +
+					gitlabapi.ApprovalApproved + "`). Another status than the user's earlier decision under the same " +
 					"rule replaces it while the deployment still waits for approvals.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOf(approvalStatuses...)},

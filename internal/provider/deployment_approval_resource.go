@@ -37,10 +37,9 @@ var approvalStatuses = []string{gitlabapi.ApprovalApproved, gitlabapi.ApprovalRe
 const approvalImportIDFormat = "<project>:<deployment_id>[:<user_id>[:<rule_id>]]"
 
 // representedAsMarkdown documents represented_as for the approval resource and the approve action.
-const representedAsMarkdown = "Which approval rule the decision counts for, when the user matches several: " +
-	"GitLab picks the first rule the user matches whose name (the user's name, the group's name, " +
-	"`Maintainers` or `Developers + Maintainers`) contains this text, case-sensitively. Without it, " +
-	"the decision counts for the user's first matching rule."
+const representedAsMarkdown = "Which approval rule the decision counts for when the user matches several: the first " +
+	"rule whose name (the user's, the group's, `Maintainers` or `Developers + Maintainers`) contains this text, " +
+	"case-sensitively; without it, the user's first matching rule."
 
 // maxCommentLength is GitLab's limit on a decision's comment, in characters.
 const maxCommentLength = 255
@@ -123,11 +122,10 @@ func (r *deploymentApprovalResource) Schema(_ context.Context, _ resource.Schema
 				Validators: []validator.String{stringvalidator.UTF8LengthBetween(1, maxCommentLength)},
 			},
 			"represented_as": schema.StringAttribute{
-				MarkdownDescription: representedAsMarkdown + " A user decides once per rule. Changing it records a " +
-					"new decision.",
-				Optional:      true,
-				Validators:    []validator.String{stringvalidator.UTF8LengthBetween(1, maxNameLength)},
-				PlanModifiers: []planmodifier.String{replacing(approvalReplacingArguments, "represented_as")},
+				MarkdownDescription: representedAsMarkdown + " Changing it records a new decision.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.UTF8LengthBetween(1, maxNameLength)},
+				PlanModifiers:       []planmodifier.String{replacing(approvalReplacingArguments, "represented_as")},
 			},
 			"user_id": schema.Int64Attribute{
 				MarkdownDescription: "Id of the user who decided: the provider's user, as GitLab's answer names it.",

@@ -81,9 +81,9 @@ func (d *deploymentDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 			"ref":            computedString("Branch or tag that was deployed."),
 			"sha":            computedString("SHA of the commit that was deployed."),
 			"tag": schema.BoolAttribute{
-				MarkdownDescription: "Whether `ref` is a tag. GitLab does not return it: the provider takes it from the CI " +
-					"job that made the deployment, else asks whether the repository has a tag of that name (a tag deleted " +
-					"since then reads `false`). Null, with a warning, when the repository's tags cannot be read.",
+				MarkdownDescription: "Whether `ref` is a tag, as the CI job that made the deployment says, else as the " +
+					"repository's tags say (a tag deleted since then reads `false`). Null, with a warning, when the " +
+					"repository's tags cannot be read.",
 				Computed: true,
 			},
 			"status":                 computedString("Status: " + enumMarkdown(listStatuses) + "."),

@@ -137,50 +137,36 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 				PlanModifiers: []planmodifier.String{replacing(deploymentReplacingArguments, "sha")},
 			},
 			"tag": schema.BoolAttribute{
-				MarkdownDescription: "Whether `ref` is a tag. Default `false`. GitLab never returns it, so import learns it " +
-					"from the repository's tags. Changing it records a new deployment.",
+				MarkdownDescription: "Whether `ref` is a tag (default `false`); import learns it from the repository's " +
+					"tags, as GitLab never returns it. Changing it records a new deployment.",
 				Optional:      true,
 				Computed:      true,
 				Default:       booldefault.StaticBool(false),
 				PlanModifiers: []planmodifier.Bool{replacing(deploymentReplacingArguments, "tag")},
 			},
 			"status": schema.StringAttribute{
-				MarkdownDescription: "Status of the deployment: " + enumMarkdown(gitlabapi.APIStatuses) + ". Required to " +
-					"record a deployment; changing it updates the deployment in place. GitLab moves a deployment to " +
-					"`running` only from `created` or `blocked`, which API-created deployments never are, and refuses a " +
-					"change to a deployment created by GitLab CI: the plan warns of both, and the apply refuses them " +
-					"before sending anything. On an imported deployment, " +
-					"leave it out to follow whatever status GitLab holds (CI deployments may also be `created`, " +
-					"`blocked` or `skipped`).",
+				MarkdownDescription: "Status of the deployment: " + enumMarkdown(gitlabapi.APIStatuses) + "; required to " +
+					"record a deployment, and changing it updates the deployment in place. See [Status](#status) for " +
+					"the changes GitLab refuses and for imported deployments.",
 				Optional:      true,
 				Computed:      true,
 				Validators:    []validator.String{stringvalidator.OneOf(gitlabapi.APIStatuses...)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"wait_for_approval": schema.BoolAttribute{
-				MarkdownDescription: "Hold the apply until the deployment is approved. When `true` and the environment " +
-					"requires approvals, create waits after recording the deployment, and a change of `status` waits " +
-					"before sending it, until every approval rule of the environment is satisfied, so resources that " +
-					"depend on this one run only after approval; progress is logged at INFO level. When an approver " +
-					"rejects the deployment, it is marked `failed` and the apply fails naming the approver and their " +
-					"comment; when the `timeouts` limit passes (default 1 hour), it is marked `canceled` and the apply " +
-					"fails saying how many approvals are still pending. Either way the state keeps the deployment as " +
-					"GitLab has it, and the next apply records a new deployment. GitLab does not let the user who " +
-					"records a deployment approve it. Needs GitLab " + gitlabApprovesAPIDeployments + " or later: older " +
-					"releases hold only the blocked deployments of CI jobs for approval, and the apply then warns " +
-					"that it did not wait. Default `false`.",
+				MarkdownDescription: "Hold the apply until every approval rule of the environment is satisfied: a " +
+					"rejection marks the deployment `failed`, the `timeouts` limit `canceled`, and either fails the " +
+					"apply. Needs GitLab " + gitlabApprovesAPIDeployments + " or later; default `false`, see " +
+					"[Waiting for approval](#waiting-for-approval).",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
 			},
 			"on_destroy": schema.StringAttribute{
-				MarkdownDescription: "What destroying the resource (or replacing it) does in GitLab: " + enumMarkdown(onDestroyPolicies) +
-					". Default `" + onDestroyKeep + "`: a deployment is history, and GitLab refuses to delete the one " +
-					"currently deployed to its environment, so Terraform only forgets it (and says so). `" + onDestroyDelete +
-					"` deletes it; GitLab refuses to delete a running deployment or the currently deployed one. `" +
-					onDestroyCancelAndDelete + "` cancels a running deployment first, then deletes it; the currently " +
-					"deployed one is still refused. Deleting needs GitLab 15.3 or later. A change of this setting takes " +
-					"effect once applied, so apply it before the destroy or replacement it should govern.",
+				MarkdownDescription: "What destroying or replacing the resource does in GitLab: `" + onDestroyKeep +
+					"` (the default) only forgets the deployment, `" + onDestroyDelete + "` deletes it, `" +
+					onDestroyCancelAndDelete + "` cancels a running one first. A change takes effect once applied; see " +
+					"[Destroy](#destroy) for what GitLab refuses.",
 				Optional:   true,
 				Computed:   true,
 				Default:    stringdefault.StaticString(onDestroyKeep),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/function"
@@ -130,16 +131,15 @@ func (p *gitlabDeployProvider) Schema(_ context.Context, _ provider.SchemaReques
 				Validators: []validator.String{baseURLValidator{}},
 			},
 			"token": schema.StringAttribute{
-				MarkdownDescription: "A personal, project or group access token with the `api` scope. " +
-					"Environment variable `" + envToken + "`. Conflicts with `job_token`.",
+				MarkdownDescription: "A personal, project or group access token with the `api` scope; environment " +
+					"variable `" + envToken + "`. Conflicts with `job_token`.",
 				Optional:  true,
 				Sensitive: true,
 			},
 			"job_token": schema.StringAttribute{
-				MarkdownDescription: "A CI/CD job token, sent as the `JOB-TOKEN` header; the deployments API accepts it " +
-					"for the job's own project and for projects whose job token allowlist lists it, from GitLab 16.2. " +
-					"Environment variable `" + envJobToken + "` (set by GitLab in every CI job), used when no " +
-					"`token` is configured. Conflicts with `token`.",
+				MarkdownDescription: "A CI/CD job token (GitLab 16.2 or later), for the job's own project and the projects " +
+					"whose job token allowlist names it. Environment variable `" + envJobToken + "`, which GitLab sets " +
+					"in every CI job, when no `token` is configured; conflicts with `token`.",
 				Optional:  true,
 				Sensitive: true,
 			},
@@ -149,7 +149,7 @@ func (p *gitlabDeployProvider) Schema(_ context.Context, _ provider.SchemaReques
 				Optional: true,
 			},
 			"insecure": schema.BoolAttribute{
-				MarkdownDescription: "Skip verification of GitLab's TLS certificate. Only for testing. " +
+				MarkdownDescription: "Skip verification of GitLab's TLS certificate, for testing only. " +
 					"Environment variable `" + envInsecure + "`; default `false`.",
 				Optional: true,
 			},
@@ -247,47 +247,111 @@ func (p *gitlabDeployProvider) Functions(_ context.Context) []func() function.Fu
 	}
 }
 
-// clientConfig resolves every setting from the block, then the environment, then the default.
-func (p *gitlabDeployProvider) clientConfig(config providerModel) (gitlabapi.Config, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	getenv := p.opts.getenv
-	unknown := func(name, env string) {
-		diags.AddAttributeError(path.Root(name), "Unknown GitLab Provider Setting",
-			fmt.Sprintf("The provider cannot reach GitLab because %q is not known until apply. "+
-				"Set it to a value known at plan time, or leave it out and set the %s environment variable.", name, env))
-	}
-	if config.BaseURL.IsUnknown() {
-		unknown("base_url", envBaseURL)
-	}
-	if config.Token.IsUnknown() {
-		unknown("token", envToken)
-	}
-	if config.JobToken.IsUnknown() {
-		unknown("job_token", envJobToken)
-	}
-	if config.CACertFile.IsUnknown() {
-		unknown("cacert_file", envCACertFile)
-	}
-	if config.Insecure.IsUnknown() {
-		unknown("insecure", envInsecure)
-	}
-	if config.MaxRetries.IsUnknown() {
-		unknown("max_retries", envMaxRetries)
-	}
-	if diags.HasError() {
-		return gitlabapi.Config{}, diags
-	}
+// providerSetting is a setting of the provider block that the environment can also give: the
+// argument wins, then the environment variable, then the default. parse checks the value and
+// stores it in the client's configuration; its error, which says the fix, becomes an error
+// titled summary on the argument.
+type providerSetting struct {
+	name    string
+	env     string
+	arg     func(*providerModel) attr.Value
+	def     string
+	summary string
+	parse   func(cfg *gitlabapi.Config, value string) error
+}
 
+// providerSettings are the settings other than the credentials, with baseURL the default of
+// base_url (the CI job's own instance when its job token is used).
+func providerSettings(baseURL string) []providerSetting {
+	return []providerSetting{
+		{
+			name: "base_url", env: envBaseURL, def: baseURL, summary: "Invalid GitLab Base URL",
+			arg: func(m *providerModel) attr.Value { return m.BaseURL },
+			parse: func(cfg *gitlabapi.Config, v string) error {
+				cfg.BaseURL = v
+				_, err := gitlabapi.APIURL(v)
+				return err
+			},
+		},
+		{
+			name: "cacert_file", env: envCACertFile, summary: "Unreadable CA Certificate File",
+			arg: func(m *providerModel) attr.Value { return m.CACertFile },
+			parse: func(cfg *gitlabapi.Config, v string) error {
+				cfg.CACertFile = v
+				if _, err := os.Stat(v); v != "" && err != nil {
+					return fmt.Errorf("the CA certificate file %q cannot be read: %w; set it to the path of a PEM file", v, err)
+				}
+				return nil
+			},
+		},
+		{
+			name: "insecure", env: envInsecure, def: "false", summary: "Invalid GitLab Insecure Setting",
+			arg: func(m *providerModel) attr.Value { return m.Insecure },
+			parse: func(cfg *gitlabapi.Config, v string) (err error) {
+				if cfg.Insecure, err = strconv.ParseBool(strings.TrimSpace(v)); err != nil {
+					return fmt.Errorf("%q is not a boolean; set it to true or false", v)
+				}
+				return nil
+			},
+		},
+		{
+			name: "max_retries", env: envMaxRetries, def: strconv.Itoa(defaultMaxRetries), summary: "Invalid GitLab Max Retries Setting",
+			arg: func(m *providerModel) attr.Value { return m.MaxRetries },
+			parse: func(cfg *gitlabapi.Config, v string) (err error) {
+				if cfg.MaxRetries, err = strconv.Atoi(strings.TrimSpace(v)); err != nil || cfg.MaxRetries < 0 {
+					return fmt.Errorf("%q is not a whole number of 0 or more; set it to one", v)
+				}
+				return nil
+			},
+		},
+	}
+}
+
+// clientConfig resolves the credentials, then every other setting from providerSettings.
+func (p *gitlabDeployProvider) clientConfig(config providerModel) (gitlabapi.Config, diag.Diagnostics) {
+	getenv := p.opts.getenv
 	cfg := gitlabapi.Config{
 		UserAgent:    "terraform-provider-gitlabdeploy/" + p.version,
 		RetryWaitMin: p.opts.retryWaitMin,
 		RetryWaitMax: p.opts.retryWaitMax,
 	}
+	baseURL := defaultBaseURL
+	diags := p.credentials(config, &cfg)
+	if cfg.JobToken != "" && getenv(envCIAPIURL) != "" {
+		// A job token only works on the instance that issued it.
+		baseURL = getenv(envCIAPIURL)
+	}
+	for _, s := range providerSettings(baseURL) {
+		arg := s.arg(&config)
+		value, source := s.def, ""
+		switch {
+		case arg.IsUnknown():
+			diags.Append(unknownSetting(s.name, s.env))
+			continue
+		case !arg.IsNull():
+			value, source = settingString(arg), fmt.Sprintf("%q", s.name)
+		case getenv(s.env) != "":
+			value, source = getenv(s.env), "The "+s.env+" environment variable"
+		}
+		if err := s.parse(&cfg, value); err != nil && source != "" {
+			diags.AddAttributeError(path.Root(s.name), s.summary, fmt.Sprintf("%s is invalid: %v.", source, err))
+		}
+	}
+	return cfg, diags
+}
 
-	// Credentials: the block first, then GITLAB_TOKEN, then the CI job's own token. A job token
-	// only works on the instance that issued it, so it defaults base_url to the job's API URL.
-	useCIURL := false
+// credentials sets the token: from the block, then GITLAB_TOKEN, then the CI job's own token.
+func (p *gitlabDeployProvider) credentials(config providerModel, cfg *gitlabapi.Config) diag.Diagnostics {
+	var diags diag.Diagnostics
+	getenv := p.opts.getenv
+	if config.Token.IsUnknown() {
+		diags.Append(unknownSetting("token", envToken))
+	}
+	if config.JobToken.IsUnknown() {
+		diags.Append(unknownSetting("job_token", envJobToken))
+	}
 	switch {
+	case diags.HasError():
 	case !config.Token.IsNull() && !config.JobToken.IsNull():
 		diags.AddAttributeError(path.Root("job_token"), "Conflicting GitLab Credentials",
 			"Both \"token\" and \"job_token\" are set in the provider block. Set only one: "+
@@ -301,7 +365,6 @@ func (p *gitlabDeployProvider) clientConfig(config providerModel) (gitlabapi.Con
 		}
 	case !config.JobToken.IsNull():
 		cfg.JobToken = config.JobToken.ValueString()
-		useCIURL = true
 		if cfg.JobToken == "" {
 			diags.AddAttributeError(path.Root("job_token"), "Empty GitLab Job Token",
 				"\"job_token\" is set to an empty string. Set it to a CI/CD job token (for example "+
@@ -311,69 +374,32 @@ func (p *gitlabDeployProvider) clientConfig(config providerModel) (gitlabapi.Con
 		cfg.Token = getenv(envToken)
 	case getenv(envJobToken) != "":
 		cfg.JobToken = getenv(envJobToken)
-		useCIURL = true
 	default:
 		diags.AddAttributeError(path.Root("token"), "Missing GitLab Token",
 			"The provider needs credentials to call GitLab. Set \"token\" in the provider block or the "+
 				envToken+" environment variable to an access token with the api scope, or run inside a "+
 				"GitLab CI job, where "+envJobToken+" is used.")
 	}
+	return diags
+}
 
-	switch {
-	case !config.BaseURL.IsNull():
-		cfg.BaseURL = config.BaseURL.ValueString()
-	case getenv(envBaseURL) != "":
-		cfg.BaseURL = getenv(envBaseURL)
-		if _, err := gitlabapi.APIURL(cfg.BaseURL); err != nil {
-			diags.AddAttributeError(path.Root("base_url"), "Invalid GitLab Base URL",
-				"The "+envBaseURL+" environment variable is invalid: "+err.Error()+".")
-		}
-	case useCIURL && getenv(envCIAPIURL) != "":
-		cfg.BaseURL = getenv(envCIAPIURL)
-	default:
-		cfg.BaseURL = defaultBaseURL
-	}
+func unknownSetting(name, env string) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root(name), "Unknown GitLab Provider Setting",
+		fmt.Sprintf("The provider cannot reach GitLab because %q is not known until apply. "+
+			"Set it to a value known at plan time, or leave it out and set the %s environment variable.", name, env))
+}
 
-	switch {
-	case !config.CACertFile.IsNull():
-		cfg.CACertFile = config.CACertFile.ValueString()
-	default:
-		cfg.CACertFile = getenv(envCACertFile)
+// settingString is an argument's value as the environment would spell it.
+func settingString(v attr.Value) string {
+	switch v := v.(type) {
+	case types.String:
+		return v.ValueString()
+	case types.Bool:
+		return strconv.FormatBool(v.ValueBool())
+	case types.Int64:
+		return strconv.FormatInt(v.ValueInt64(), 10)
 	}
-	if cfg.CACertFile != "" {
-		if _, err := os.Stat(cfg.CACertFile); err != nil {
-			diags.AddAttributeError(path.Root("cacert_file"), "Unreadable CA Certificate File",
-				fmt.Sprintf("The CA certificate file %q cannot be read: %v. Set \"cacert_file\" (or %s) to the path of a PEM file.",
-					cfg.CACertFile, err, envCACertFile))
-		}
-	}
-
-	switch {
-	case !config.Insecure.IsNull():
-		cfg.Insecure = config.Insecure.ValueBool()
-	case getenv(envInsecure) != "":
-		v, err := strconv.ParseBool(strings.TrimSpace(getenv(envInsecure)))
-		if err != nil {
-			diags.AddAttributeError(path.Root("insecure"), "Invalid GitLab Insecure Setting",
-				fmt.Sprintf("The %s environment variable is %q; set it to true or false.", envInsecure, getenv(envInsecure)))
-		}
-		cfg.Insecure = v
-	}
-
-	cfg.MaxRetries = defaultMaxRetries
-	switch {
-	case !config.MaxRetries.IsNull():
-		cfg.MaxRetries = int(config.MaxRetries.ValueInt64())
-	case getenv(envMaxRetries) != "":
-		v, err := strconv.Atoi(strings.TrimSpace(getenv(envMaxRetries)))
-		if err != nil || v < 0 {
-			diags.AddAttributeError(path.Root("max_retries"), "Invalid GitLab Max Retries Setting",
-				fmt.Sprintf("The %s environment variable is %q; set it to a whole number of 0 or more.",
-					envMaxRetries, getenv(envMaxRetries)))
-		}
-		cfg.MaxRetries = v
-	}
-	return cfg, diags
+	return v.String()
 }
 
 // baseURLValidator refuses a base_url that is not an http(s) URL, at plan time.

@@ -80,20 +80,16 @@ func (a *recordDeploymentAction) Schema(ctx context.Context, _ action.SchemaRequ
 				Optional:            true,
 			},
 			"status": schema.StringAttribute{
-				MarkdownDescription: "Status recorded: " + enumMarkdown(gitlabapi.APIStatuses) + ". Default `" +
-					gitlabapi.StatusSuccess + "`. The action records this status and moves it no further: fired " +
-					"before a change, it cannot know how the change ends.",
+				MarkdownDescription: "Status recorded: " + enumMarkdown(gitlabapi.APIStatuses) + " (default `" +
+					gitlabapi.StatusSuccess + "`). The action moves it no further: fired before a change, it cannot " +
+					"know how the change ends.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOf(gitlabapi.APIStatuses...)},
 			},
 			"wait_for_approval": schema.BoolAttribute{
 				MarkdownDescription: "After recording the deployment, hold until every approval rule of its " +
-					"environment is satisfied; progress messages say how many approvals are still pending and who " +
-					"approved so far. When an approver rejects the deployment, it is marked `failed` and the action " +
-					"fails naming the approver and their comment; when the `invoke` timeout passes (default 1 hour), it " +
-					"is marked `canceled` and the action fails. Fired from `before_create` or `before_update`, it holds " +
-					"the change until approval. GitLab does not let the user who records a deployment approve it. " +
-					"Default `false`.",
+					"environment is satisfied: a rejection marks it `failed`, the `invoke` timeout `canceled`, and " +
+					"either fails the action. Default `false`; see [Waiting for approval](#waiting-for-approval).",
 				Optional: true,
 			},
 		},
