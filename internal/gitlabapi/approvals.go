@@ -31,14 +31,10 @@ type Decision struct {
 // lost, when GitLab's clock is unknown.
 const recentSlack = time.Minute
 
-// Decide posts an approval or rejection as the client's user and reads the deployment once
-// afterwards for the rule the decision counts for and the approvals still pending. GitLab
-// keeps one decision per user and rule: the same status again returns the recorded decision
-// unchanged, another status replaces status and comment.
-//
-// userID is the client's user when the caller knows it, else 0. When the answer is lost, Decide
-// reads the deployment before sending again, because GitLab refuses every decision once the
-// deployment no longer waits for approvals, which this very decision may have caused.
+// Decide posts an approval or rejection as the client's user (userID, or 0 when unknown), then
+// reads the deployment once for the rule it counts for and the approvals still pending. A lost
+// answer is settled by reading before sending again: the decision may itself have ended the
+// wait, after which GitLab refuses every decision.
 func (c *Client) Decide(ctx context.Context, project string, id int64, opts ApprovalOptions, userID int64) (*Decision, error) {
 	started := time.Now()
 	var a Approval

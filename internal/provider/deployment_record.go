@@ -12,13 +12,9 @@ import (
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
 )
 
-// recordDeployment asks GitLab to record a deployment and returns it, or returns nil with the
-// reason in diags. It is the one way the deployment resource records a deployment, so that it
-// tells the user when GitLab answers with a deployment it already had (a warning naming it, its
-// creator and CI job), and refuses a deployment that another create of this provider process got
-// already (DESIGN.md §B1). The record action shares its request and its wording through
-// createDeployment and existingDeploymentDetail. The errors name the attributes environment, ref
-// and sha.
+// recordDeployment asks GitLab to record a deployment and returns it, or nil with the reason in
+// diags. Every create of the resource goes through it, so that a deployment GitLab already had is
+// told of, and one another create of this process got is refused (DESIGN.md §B1).
 func recordDeployment(ctx context.Context, client *gitlabapi.Client, project string, opts gitlabapi.CreateDeploymentOptions, diags *diag.Diagnostics) *gitlabapi.Deployment {
 	d, outcome := createDeployment(ctx, client, project, opts, diags)
 	if d == nil {
