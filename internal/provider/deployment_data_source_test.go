@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
 
@@ -126,97 +126,87 @@ func int64Of(t *testing.T, v attr.Value) int64 {
 }
 
 func TestAccDeploymentDataSource_basic(t *testing.T) {
-	fake := startFake(t, "basic.json")
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: providerBlock(fake.URL(), tokenReporter) + `
-data "gitlabdeploy_deployment" "release" {
-  project       = "acme/app"
-  deployment_id = 1
-}
-
-data "gitlabdeploy_deployment" "blocked" {
-  project       = "1"
-  deployment_id = 5
-}
-
-data "gitlabdeploy_deployment" "staging" {
-  project       = "acme/app"
-  deployment_id = 4
-}
-`,
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("id"), knownvalue.StringExact("acme/app:1")),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("deployment_id"), knownvalue.Int64Exact(1)),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("iid"), knownvalue.Int64Exact(1)),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("environment"), knownvalue.StringExact("production")),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("environment_id"), knownvalue.NotNull()),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("ref"), knownvalue.StringExact("v1.0.0")),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("sha"), knownvalue.StringExact(shaV1)),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("tag"), knownvalue.Bool(true)),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("status"), knownvalue.StringExact("success")),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("created_at"), knownvalue.StringExact("2026-01-05T10:00:00Z")),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("updated_at"), knownvalue.StringExact("2026-01-05T10:05:00Z")),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("user"), knownvalue.ObjectExact(map[string]knownvalue.Check{
-					"id": knownvalue.Int64Exact(2), "username": knownvalue.StringExact("mae"), "name": knownvalue.StringExact("Mae Maintainer"),
-				})),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("deployable"), knownvalue.Null()),
-				// Production's two rules each need one approval, whatever the deployment's status.
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("pending_approval_count"), knownvalue.Int64Exact(2)),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("approvals"), knownvalue.ListExact([]knownvalue.Check{})),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.release", tfjsonpath.New("approval_summary").AtMapKey("rules"),
-					knownvalue.ListExact([]knownvalue.Check{
-						knownvalue.ObjectExact(map[string]knownvalue.Check{
-							"id": knownvalue.NotNull(), "user_id": knownvalue.Null(), "group_id": knownvalue.Null(),
-							"access_level": knownvalue.Int64Exact(40), "access_level_description": knownvalue.StringExact("Maintainers"),
-							"required_approvals": knownvalue.Int64Exact(1), "approvals": knownvalue.ListExact([]knownvalue.Check{}),
-						}),
-						knownvalue.ObjectExact(map[string]knownvalue.Check{
-							"id": knownvalue.NotNull(), "user_id": knownvalue.Int64Exact(3), "group_id": knownvalue.Null(),
-							"access_level": knownvalue.Null(), "access_level_description": knownvalue.StringExact("Dave Developer"),
-							"required_approvals": knownvalue.Int64Exact(1), "approvals": knownvalue.ListExact([]knownvalue.Check{}),
-						}),
-					})),
-
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.blocked", tfjsonpath.New("id"), knownvalue.StringExact("1:5")),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.blocked", tfjsonpath.New("status"), knownvalue.StringExact("blocked")),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.blocked", tfjsonpath.New("tag"), knownvalue.Bool(false)),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.blocked", tfjsonpath.New("deployable"), knownvalue.ObjectPartial(map[string]knownvalue.Check{
-					"name": knownvalue.StringExact("deploy-production"), "stage": knownvalue.StringExact("deploy"), "status": knownvalue.StringExact("manual"),
-				})),
-
-				// Staging is not protected: no rules, nothing pending.
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.staging", tfjsonpath.New("status"), knownvalue.StringExact("running")),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.staging", tfjsonpath.New("pending_approval_count"), knownvalue.Int64Exact(0)),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.staging", tfjsonpath.New("approval_summary").AtMapKey("rules"),
-					knownvalue.ListExact([]knownvalue.Check{})),
-			},
-		}},
+	t.Parallel()
+	h := newProtocolHarness(t, tokenReporter)
+	h.planDataOK("gitlabdeploy_deployment", resourceArgs{"project": "acme/app", "deployment_id": 1}, map[string]knownvalue.Check{
+		"id":             knownvalue.StringExact("acme/app:1"),
+		"deployment_id":  knownvalue.Int64Exact(1),
+		"iid":            knownvalue.Int64Exact(1),
+		"environment":    knownvalue.StringExact("production"),
+		"environment_id": knownvalue.NotNull(),
+		"ref":            knownvalue.StringExact("v1.0.0"),
+		"sha":            knownvalue.StringExact(shaV1),
+		"tag":            knownvalue.Bool(true),
+		"status":         knownvalue.StringExact("success"),
+		"created_at":     knownvalue.StringExact("2026-01-05T10:00:00Z"),
+		"updated_at":     knownvalue.StringExact("2026-01-05T10:05:00Z"),
+		"user": knownvalue.ObjectExact(map[string]knownvalue.Check{
+			"id": knownvalue.Int64Exact(2), "username": knownvalue.StringExact("mae"), "name": knownvalue.StringExact("Mae Maintainer"),
+		}),
+		"deployable": knownvalue.Null(),
+		// Production's two rules each need one approval, whatever the deployment's status.
+		"pending_approval_count": knownvalue.Int64Exact(2),
+		"approvals":              knownvalue.ListExact([]knownvalue.Check{}),
+		"approval_summary": rulesExact(
+			knownvalue.ObjectExact(map[string]knownvalue.Check{
+				"id": knownvalue.NotNull(), "user_id": knownvalue.Null(), "group_id": knownvalue.Null(),
+				"access_level": knownvalue.Int64Exact(40), "access_level_description": knownvalue.StringExact("Maintainers"),
+				"required_approvals": knownvalue.Int64Exact(1), "approvals": knownvalue.ListExact([]knownvalue.Check{}),
+			}),
+			knownvalue.ObjectExact(map[string]knownvalue.Check{
+				"id": knownvalue.NotNull(), "user_id": knownvalue.Int64Exact(3), "group_id": knownvalue.Null(),
+				"access_level": knownvalue.Null(), "access_level_description": knownvalue.StringExact("Dave Developer"),
+				"required_approvals": knownvalue.Int64Exact(1), "approvals": knownvalue.ListExact([]knownvalue.Check{}),
+			}),
+		),
 	})
+	h.planDataOK("gitlabdeploy_deployment", resourceArgs{"project": "1", "deployment_id": 5}, map[string]knownvalue.Check{
+		"id":     knownvalue.StringExact("1:5"),
+		"status": knownvalue.StringExact("blocked"),
+		"tag":    knownvalue.Bool(false),
+		"deployable": knownvalue.ObjectPartial(map[string]knownvalue.Check{
+			"name": knownvalue.StringExact("deploy-production"), "stage": knownvalue.StringExact("deploy"), "status": knownvalue.StringExact("manual"),
+		}),
+	})
+	// Staging is not protected: no rules, nothing pending.
+	h.planDataOK("gitlabdeploy_deployment", resourceArgs{"project": "acme/app", "deployment_id": 4}, map[string]knownvalue.Check{
+		"status":                 knownvalue.StringExact("running"),
+		"pending_approval_count": knownvalue.Int64Exact(0),
+		"approval_summary":       rulesExact(),
+	})
+}
+
+// rulesExact checks an approval_summary whose rules are exactly these, as
+// tfjsonpath.New("approval_summary").AtMapKey("rules") with knownvalue.ListExact does.
+func rulesExact(rules ...knownvalue.Check) knownvalue.Check {
+	if rules == nil {
+		rules = []knownvalue.Check{}
+	}
+	return knownvalue.ObjectPartial(map[string]knownvalue.Check{"rules": knownvalue.ListExact(rules)})
 }
 
 func TestAccDeploymentDataSource_notFound(t *testing.T) {
-	fake := startFake(t, "basic.json")
-	config := func(project string, id int) string {
-		return providerBlock(fake.URL(), tokenReporter) + fmt.Sprintf(`
-data "gitlabdeploy_deployment" "test" {
-  project       = %[1]q
-  deployment_id = %[2]d
-}
-`, project, id)
+	t.Parallel()
+	h := newProtocolHarness(t, tokenReporter)
+	for _, c := range []struct {
+		project string
+		id      int
+		want    *regexp.Regexp
+	}{
+		{"acme/app", 999, phrase(`Project "acme/app" has no deployment with id 999`, `Check "deployment_id"`)},
+		{"acme/nope", 1, phrase("Unable to Read Deployment", `project "acme/nope"`, "404 Project Not Found", `Check "project"`)},
+		// rita is no member of acme/tools: GitLab hides it from her.
+		{"acme/tools", 1, phrase(`project "acme/tools"`, "404 Project Not Found")},
+		{"acme", 1, phrase("Invalid Project")},
+		{"acme/app", 0, phrase("Attribute deployment_id value must be at least 1")},
+	} {
+		res := h.planData("gitlabdeploy_deployment", resourceArgs{"project": c.project, "deployment_id": c.id})
+		if res.failed == "" {
+			t.Errorf("%s %d: read, want an error matching %s", c.project, c.id, c.want)
+		} else if !c.want.MatchString(res.errorText()) {
+			t.Errorf("%s %d: errors do not match %s:\n%s", c.project, c.id, c.want, res.errorText())
+		}
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{Config: config("acme/app", 999), ExpectError: phrase(`Project "acme/app" has no deployment with id 999`, `Check "deployment_id"`)},
-			{Config: config("acme/nope", 1), ExpectError: phrase("Unable to Read Deployment", `project "acme/nope"`, "404 Project Not Found", `Check "project"`)},
-			// rita is no member of acme/tools: GitLab hides it from her.
-			{Config: config("acme/tools", 1), ExpectError: phrase(`project "acme/tools"`, "404 Project Not Found")},
-			{Config: config("acme", 1), ExpectError: phrase("Invalid Project")},
-			{Config: config("acme/app", 0), ExpectError: phrase("Attribute deployment_id value must be at least 1")},
-		},
-	})
 }
 
 // decide records an approval decision through the fake's REST API, as a user would in GitLab.
@@ -272,6 +262,7 @@ func approvalCheck(username, status string, comment knownvalue.Check) knownvalue
 // A deployment approved under three rules; GitLab's own summary also lists, under two of them,
 // decisions made for deployment 2, which the data source must not credit to deployment 1.
 func TestAccDeploymentDataSource_approvalsUnderSeveralRules(t *testing.T) {
+	t.Parallel()
 	fake := startFake(t, "ds_approvals.json")
 	decide(t, fake, "mae-token", 1, "approved", "ship it") // rule 2: Maintainers
 	decide(t, fake, "dev-token", 1, "approved", "")        // rule 3: user dev
@@ -286,45 +277,35 @@ func TestAccDeploymentDataSource_approvalsUnderSeveralRules(t *testing.T) {
 	}
 
 	none := knownvalue.Null()
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: providerBlock(fake.URL(), "rita-token") + `
-data "gitlabdeploy_deployment" "test" {
-  project       = "acme/app"
-  deployment_id = 1
-}
-`,
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.test", tfjsonpath.New("approvals"), knownvalue.ListExact([]knownvalue.Check{
-					approvalCheck("mae", "approved", knownvalue.StringExact("ship it")),
-					approvalCheck("dev", "approved", none),
-					approvalCheck("quinn", "approved", none),
-				})),
-				// Maintainers need two approvals and have one.
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.test", tfjsonpath.New("pending_approval_count"), knownvalue.Int64Exact(1)),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.test", tfjsonpath.New("approval_summary").AtMapKey("rules"), knownvalue.ListExact([]knownvalue.Check{
-					knownvalue.ObjectExact(map[string]knownvalue.Check{
-						"id": knownvalue.NotNull(), "user_id": none, "group_id": knownvalue.Int64Exact(134),
-						"access_level": none, "access_level_description": knownvalue.StringExact("qa-group"),
-						"required_approvals": knownvalue.Int64Exact(1),
-						"approvals":          knownvalue.ListExact([]knownvalue.Check{approvalCheck("quinn", "approved", none)}),
-					}),
-					knownvalue.ObjectExact(map[string]knownvalue.Check{
-						"id": knownvalue.NotNull(), "user_id": none, "group_id": none,
-						"access_level": knownvalue.Int64Exact(40), "access_level_description": knownvalue.StringExact("Maintainers"),
-						"required_approvals": knownvalue.Int64Exact(2),
-						"approvals":          knownvalue.ListExact([]knownvalue.Check{approvalCheck("mae", "approved", knownvalue.StringExact("ship it"))}),
-					}),
-					knownvalue.ObjectExact(map[string]knownvalue.Check{
-						"id": knownvalue.NotNull(), "user_id": knownvalue.Int64Exact(3), "group_id": none,
-						"access_level": none, "access_level_description": knownvalue.StringExact("Dave Developer"),
-						"required_approvals": knownvalue.Int64Exact(1),
-						"approvals":          knownvalue.ListExact([]knownvalue.Check{approvalCheck("dev", "approved", none)}),
-					}),
-				})),
-			},
-		}},
+	h := newProtocolHarnessFor(t, fake, "rita-token")
+	h.planDataOK("gitlabdeploy_deployment", resourceArgs{"project": "acme/app", "deployment_id": 1}, map[string]knownvalue.Check{
+		"approvals": knownvalue.ListExact([]knownvalue.Check{
+			approvalCheck("mae", "approved", knownvalue.StringExact("ship it")),
+			approvalCheck("dev", "approved", none),
+			approvalCheck("quinn", "approved", none),
+		}),
+		// Maintainers need two approvals and have one.
+		"pending_approval_count": knownvalue.Int64Exact(1),
+		"approval_summary": rulesExact(
+			knownvalue.ObjectExact(map[string]knownvalue.Check{
+				"id": knownvalue.NotNull(), "user_id": none, "group_id": knownvalue.Int64Exact(134),
+				"access_level": none, "access_level_description": knownvalue.StringExact("qa-group"),
+				"required_approvals": knownvalue.Int64Exact(1),
+				"approvals":          knownvalue.ListExact([]knownvalue.Check{approvalCheck("quinn", "approved", none)}),
+			}),
+			knownvalue.ObjectExact(map[string]knownvalue.Check{
+				"id": knownvalue.NotNull(), "user_id": none, "group_id": none,
+				"access_level": knownvalue.Int64Exact(40), "access_level_description": knownvalue.StringExact("Maintainers"),
+				"required_approvals": knownvalue.Int64Exact(2),
+				"approvals":          knownvalue.ListExact([]knownvalue.Check{approvalCheck("mae", "approved", knownvalue.StringExact("ship it"))}),
+			}),
+			knownvalue.ObjectExact(map[string]knownvalue.Check{
+				"id": knownvalue.NotNull(), "user_id": knownvalue.Int64Exact(3), "group_id": none,
+				"access_level": none, "access_level_description": knownvalue.StringExact("Dave Developer"),
+				"required_approvals": knownvalue.Int64Exact(1),
+				"approvals":          knownvalue.ListExact([]knownvalue.Check{approvalCheck("dev", "approved", none)}),
+			}),
+		),
 	})
 }
 
@@ -421,6 +402,7 @@ func TestDataSourceSchemasMatchConverters(t *testing.T) {
 // When the repository's tags cannot be read, tag reads null with a warning and the rest of the
 // deployment still reads; a CI deployment's job says whether its ref is a tag.
 func TestAccDeploymentDataSource_tagsUnreadable(t *testing.T) {
+	t.Parallel()
 	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{
 		Fault: func(r *http.Request) fakegitlab.Fault {
 			if strings.Contains(r.URL.Path, "/repository/tags/") {
@@ -429,26 +411,13 @@ func TestAccDeploymentDataSource_tagsUnreadable(t *testing.T) {
 			return fakegitlab.FaultNone
 		},
 	})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: providerBlock(fake.URL(), tokenReporter) + `
-data "gitlabdeploy_deployment" "api" {
-  project       = "acme/app"
-  deployment_id = 1
-}
-
-data "gitlabdeploy_deployment" "ci" {
-  project       = "acme/app"
-  deployment_id = 4
-}
-`,
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.api", tfjsonpath.New("tag"), knownvalue.Null()),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.api", tfjsonpath.New("ref"), knownvalue.StringExact("v1.0.0")),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.api", tfjsonpath.New("status"), knownvalue.StringExact("success")),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployment.ci", tfjsonpath.New("tag"), knownvalue.Bool(false)),
-			},
-		}},
+	h := newProtocolHarnessFor(t, fake, tokenReporter)
+	h.planDataOK("gitlabdeploy_deployment", resourceArgs{"project": "acme/app", "deployment_id": 1}, map[string]knownvalue.Check{
+		"tag":    knownvalue.Null(),
+		"ref":    knownvalue.StringExact("v1.0.0"),
+		"status": knownvalue.StringExact("success"),
+	})
+	h.planDataOK("gitlabdeploy_deployment", resourceArgs{"project": "acme/app", "deployment_id": 4}, map[string]knownvalue.Check{
+		"tag": knownvalue.Bool(false),
 	})
 }
