@@ -3,7 +3,6 @@ package provider
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -18,8 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
@@ -293,13 +290,40 @@ func byFinished(a, b historyEntry) int {
 	return a.finished.Compare(*b.finished)
 }
 
-// deploymentIDsAre checks that a gitlabdeploy_deployments data source listed exactly ids, in order.
-func deploymentIDsAre(address string, ids []int64) statecheck.StateCheck {
+// deploymentIDsAre checks that a gitlabdeploy_deployments data source's deployments are exactly
+// ids, in order.
+func deploymentIDsAre(ids []int64) knownvalue.Check {
+	return knownvalue.ListExact(idChecks(ids))
+}
+
+// allOf passes when every one of checks passes, as several state checks of one attribute do.
+func allOf(checks ...knownvalue.Check) knownvalue.Check { return checkAll(checks) }
+
+type checkAll []knownvalue.Check
+
+func (c checkAll) CheckValue(v any) error {
+	for _, check := range c {
+		if err := check.CheckValue(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c checkAll) String() string {
+	parts := make([]string, len(c))
+	for i, check := range c {
+		parts[i] = check.String()
+	}
+	return strings.Join(parts, " and ")
+}
+
+func idChecks(ids []int64) []knownvalue.Check {
 	checks := make([]knownvalue.Check, len(ids))
 	for i, id := range ids {
 		checks[i] = knownvalue.ObjectPartial(map[string]knownvalue.Check{"deployment_id": knownvalue.Int64Exact(id)})
 	}
-	return statecheck.ExpectKnownValue(address, tfjsonpath.New("deployments"), knownvalue.ListExact(checks))
+	return checks
 }
 
 // pageRecorder remembers, per query (without page), the highest page the provider asked for.
@@ -333,6 +357,7 @@ func (r *pageRecorder) maxPage(query string) int {
 }
 
 func TestAccDeploymentsDataSource_filtersAndOrder(t *testing.T) {
+	t.Parallel()
 	recorder := &pageRecorder{maxPages: map[string]int{}}
 	fake := fakegitlab.NewTestServer(t, historySeed(t), fakegitlab.Options{Fault: recorder.fault})
 	in := func(env string) func(historyEntry) bool { return func(e historyEntry) bool { return e.env == env } }
@@ -353,123 +378,74 @@ func TestAccDeploymentsDataSource_filtersAndOrder(t *testing.T) {
 		t.Fatal("the updated_at window does not depend on fractional seconds")
 	}
 
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: providerBlock(fake.URL(), tokenReporter) + fmt.Sprintf(`
-data "gitlabdeploy_deployments" "all" {
-  project = %[1]q
-}
-
-data "gitlabdeploy_deployments" "production_newest_first" {
-  project     = %[1]q
-  environment = "production"
-  sort        = "desc"
-}
-
-data "gitlabdeploy_deployments" "blocked" {
-  project = %[1]q
-  status  = "blocked"
-}
-
-data "gitlabdeploy_deployments" "staging_updated_window" {
-  project        = %[1]q
-  environment    = "staging"
-  order_by       = "updated_at"
-  updated_after  = %[2]q
-  updated_before = %[3]q
-}
-
-data "gitlabdeploy_deployments" "production_finished_in_january" {
-  project         = %[1]q
-  environment     = "production"
-  status          = "success"
-  order_by        = "finished_at"
-  sort            = "desc"
-  finished_after  = %[4]q
-  finished_before = %[5]q
-}
-
-data "gitlabdeploy_deployments" "failed_by_finish" {
-  project  = %[1]q
-  status   = "failed"
-  order_by = "finished_at"
-}
-
-data "gitlabdeploy_deployments" "newest_150" {
-  project     = %[1]q
-  order_by    = "iid"
-  sort        = "desc"
-  max_results = 150
-}
-
-data "gitlabdeploy_deployments" "by_created" {
-  project     = %[1]q
-  environment = "review/login"
-  order_by    = "created_at"
-  sort        = "desc"
-  max_results = 5
-}
-
-data "gitlabdeploy_deployments" "no_such_environment" {
-  project     = %[1]q
-  environment = "nowhere"
-}
-`, "acme/app", updatedFloor.Format(time.RFC3339Nano), updatedCeiling.Format(time.RFC3339),
-				jan.Format(time.RFC3339), feb.Format(time.RFC3339)),
-			ConfigStateChecks: []statecheck.StateCheck{
-				deploymentIDsAre("data.gitlabdeploy_deployments.all",
-					expectIDs(func(historyEntry) bool { return true }, byID, false, 0)),
-				deploymentIDsAre("data.gitlabdeploy_deployments.production_newest_first",
-					expectIDs(in("production"), byID, true, 0)),
-				deploymentIDsAre("data.gitlabdeploy_deployments.blocked",
-					expectIDs(func(e historyEntry) bool { return e.status == "blocked" }, byID, false, 0)),
-				deploymentIDsAre("data.gitlabdeploy_deployments.staging_updated_window",
-					expectIDs(inUpdatedWindow(updatedFloor), byUpdated, false, 0)),
-				deploymentIDsAre("data.gitlabdeploy_deployments.production_finished_in_january",
-					expectIDs(func(e historyEntry) bool {
-						return e.env == "production" && e.status == "success" && !e.finished.Before(jan) && e.finished.Before(feb)
-					}, byFinished, true, 0)),
-				deploymentIDsAre("data.gitlabdeploy_deployments.failed_by_finish",
-					expectIDs(func(e historyEntry) bool { return e.status == "failed" }, byFinished, false, 0)),
-				deploymentIDsAre("data.gitlabdeploy_deployments.newest_150",
-					expectIDs(func(historyEntry) bool { return true }, byID, true, 150)),
-				deploymentIDsAre("data.gitlabdeploy_deployments.by_created",
-					expectIDs(in("review/login"), byID, true, 5)),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployments.no_such_environment",
-					tfjsonpath.New("deployments"), knownvalue.ListExact([]knownvalue.Check{})),
-				// Deployment 1: production, success, CI job, by mae. Deployment 2: staging, API, by dev.
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployments.all", tfjsonpath.New("deployments").AtSliceIndex(0),
-					knownvalue.ObjectExact(map[string]knownvalue.Check{
-						"deployment_id": knownvalue.Int64Exact(1),
-						"iid":           knownvalue.Int64Exact(1),
-						"ref":           knownvalue.StringExact("main"),
-						"sha":           knownvalue.StringExact(shaMain),
-						"status":        knownvalue.StringExact("success"),
-						"environment":   knownvalue.StringExact("production"),
-						"created_at":    knownvalue.StringExact("2026-01-01T00:00:00Z"),
-						"updated_at":    knownvalue.StringExact("2026-01-26T00:05:00.25Z"),
-						"user": knownvalue.ObjectExact(map[string]knownvalue.Check{
-							"id": knownvalue.Int64Exact(2), "username": knownvalue.StringExact("mae"), "name": knownvalue.StringExact("Mae Maintainer"),
-						}),
-						"deployable": knownvalue.ObjectPartial(map[string]knownvalue.Check{
-							"name": knownvalue.StringExact("deploy-production"), "status": knownvalue.StringExact("success"),
-						}),
-						// Only include_approvals and include_merge_requests fill these.
-						"pending_approval_count": knownvalue.Null(),
-						"approvals":              knownvalue.Null(),
-						"approval_summary":       knownvalue.Null(),
-						"merge_requests":         knownvalue.Null(),
-					})),
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployments.all", tfjsonpath.New("deployments").AtSliceIndex(1),
-					knownvalue.ObjectPartial(map[string]knownvalue.Check{
-						"environment": knownvalue.StringExact("staging"),
-						"user":        knownvalue.ObjectPartial(map[string]knownvalue.Check{"username": knownvalue.StringExact("dev")}),
-						"deployable":  knownvalue.Null(),
-					})),
-			},
-		}},
-	})
+	h := newProtocolHarnessFor(t, fake, tokenReporter)
+	const project = "acme/app"
+	list := func(args resourceArgs, checks map[string]knownvalue.Check) {
+		t.Helper()
+		args["project"] = project
+		h.planDataOK("gitlabdeploy_deployments", args, checks)
+	}
+	idsAre := func(ids []int64) map[string]knownvalue.Check {
+		return map[string]knownvalue.Check{"deployments": deploymentIDsAre(ids)}
+	}
+	// all. Deployment 1: production, success, CI job, by mae. Deployment 2: staging, API, by dev.
+	list(resourceArgs{}, map[string]knownvalue.Check{"deployments": allOf(
+		deploymentIDsAre(expectIDs(func(historyEntry) bool { return true }, byID, false, 0)),
+		knownvalue.ListPartial(map[int]knownvalue.Check{
+			0: knownvalue.ObjectExact(map[string]knownvalue.Check{
+				"deployment_id": knownvalue.Int64Exact(1),
+				"iid":           knownvalue.Int64Exact(1),
+				"ref":           knownvalue.StringExact("main"),
+				"sha":           knownvalue.StringExact(shaMain),
+				"status":        knownvalue.StringExact("success"),
+				"environment":   knownvalue.StringExact("production"),
+				"created_at":    knownvalue.StringExact("2026-01-01T00:00:00Z"),
+				"updated_at":    knownvalue.StringExact("2026-01-26T00:05:00.25Z"),
+				"user": knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"id": knownvalue.Int64Exact(2), "username": knownvalue.StringExact("mae"), "name": knownvalue.StringExact("Mae Maintainer"),
+				}),
+				"deployable": knownvalue.ObjectPartial(map[string]knownvalue.Check{
+					"name": knownvalue.StringExact("deploy-production"), "status": knownvalue.StringExact("success"),
+				}),
+				// Only include_approvals and include_merge_requests fill these.
+				"pending_approval_count": knownvalue.Null(),
+				"approvals":              knownvalue.Null(),
+				"approval_summary":       knownvalue.Null(),
+				"merge_requests":         knownvalue.Null(),
+			}),
+			1: knownvalue.ObjectPartial(map[string]knownvalue.Check{
+				"environment": knownvalue.StringExact("staging"),
+				"user":        knownvalue.ObjectPartial(map[string]knownvalue.Check{"username": knownvalue.StringExact("dev")}),
+				"deployable":  knownvalue.Null(),
+			}),
+		}))})
+	// production_newest_first
+	list(resourceArgs{"environment": "production", "sort": "desc"}, idsAre(expectIDs(in("production"), byID, true, 0)))
+	// blocked
+	list(resourceArgs{"status": "blocked"}, idsAre(expectIDs(func(e historyEntry) bool { return e.status == "blocked" }, byID, false, 0)))
+	// staging_updated_window
+	list(resourceArgs{
+		"environment": "staging", "order_by": "updated_at",
+		"updated_after": updatedFloor.Format(time.RFC3339Nano), "updated_before": updatedCeiling.Format(time.RFC3339),
+	}, idsAre(expectIDs(inUpdatedWindow(updatedFloor), byUpdated, false, 0)))
+	// production_finished_in_january
+	list(resourceArgs{
+		"environment": "production", "status": "success", "order_by": "finished_at", "sort": "desc",
+		"finished_after": jan.Format(time.RFC3339), "finished_before": feb.Format(time.RFC3339),
+	}, idsAre(expectIDs(func(e historyEntry) bool {
+		return e.env == "production" && e.status == "success" && !e.finished.Before(jan) && e.finished.Before(feb)
+	}, byFinished, true, 0)))
+	// failed_by_finish
+	list(resourceArgs{"status": "failed", "order_by": "finished_at"},
+		idsAre(expectIDs(func(e historyEntry) bool { return e.status == "failed" }, byFinished, false, 0)))
+	// newest_150
+	list(resourceArgs{"order_by": "iid", "sort": "desc", "max_results": 150},
+		idsAre(expectIDs(func(historyEntry) bool { return true }, byID, true, 150)))
+	// by_created
+	list(resourceArgs{"environment": "review/login", "order_by": "created_at", "sort": "desc", "max_results": 5},
+		idsAre(expectIDs(in("review/login"), byID, true, 5)))
+	// no_such_environment
+	list(resourceArgs{"environment": "nowhere"}, map[string]knownvalue.Check{"deployments": knownvalue.ListExact([]knownvalue.Check{})})
 
 	// 300 deployments are three pages of 100; max_results = 150 needs only two.
 	if got := recorder.maxPage("per_page=100"); got != 3 {
@@ -482,14 +458,20 @@ data "gitlabdeploy_deployments" "no_such_environment" {
 
 // Every refusal comes at plan time, before any request: no user meets GitLab's 400.
 func TestAccDeploymentsDataSource_planTimeRefusals(t *testing.T) {
+	t.Parallel()
 	fake := startFake(t, "basic.json")
-	config := func(arguments string) string {
-		return providerBlock(fake.URL(), tokenReporter) + fmt.Sprintf(`
-data "gitlabdeploy_deployments" "test" {
-  project = "acme/app"
-%s
-}
-`, arguments)
+	config := func(arguments string) resourceArgs {
+		args := resourceArgs{"project": "acme/app"}
+		for _, line := range strings.Split(arguments, "\n") {
+			name, value, _ := strings.Cut(line, " = ")
+			name = strings.TrimSpace(name)
+			if n, err := strconv.Atoi(value); err == nil {
+				args[name] = n
+			} else {
+				args[name] = strings.Trim(value, `"`)
+			}
+		}
+		return args
 	}
 	steps := []struct{ arguments, want string }{
 		{`  updated_after = "2026-01-01T00:00:00Z"
@@ -511,14 +493,13 @@ data "gitlabdeploy_deployments" "test" {
 		{`  max_results = 0`, "Attribute max_results value must be at least 1"},
 		{`  environment = ""`, "Attribute environment string length must be between 1 and 255"},
 	}
-	testSteps := make([]resource.TestStep, len(steps))
-	for i, step := range steps {
-		testSteps[i] = resource.TestStep{Config: config(step.arguments), ExpectError: phrase(step.want)}
+	h := newProtocolHarnessFor(t, fake, tokenReporter)
+	for _, step := range steps {
+		res := h.planData("gitlabdeploy_deployments", config(step.arguments))
+		if want := phrase(step.want); res.failed == "" || !want.MatchString(res.errorText()) {
+			t.Errorf("%s: failed at %q, want an error matching %s:\n%s", step.arguments, res.failed, want, res.errorText())
+		}
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    testSteps,
-	})
 	if stats := fake.Stats(); stats.Total != 0 {
 		t.Errorf("refused configurations sent %d requests to GitLab: %v", stats.Total, stats.ByRoute)
 	}
@@ -552,48 +533,26 @@ data "gitlabdeploy_deployments" "test" {
 }
 
 func TestAccDeploymentsDataSource_unknownProject(t *testing.T) {
-	fake := startFake(t, "basic.json")
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: providerBlock(fake.URL(), tokenReporter) + `
-data "gitlabdeploy_deployments" "test" {
-  project = "acme/nope"
-}
-`,
-				ExpectError: phrase("Unable to List Deployments", `project "acme/nope"`, "404", `Check "project"`),
-			},
-			{
-				// rita is no member of acme/tools: GitLab hides the project from her.
-				Config: providerBlock(fake.URL(), tokenReporter) + `
-data "gitlabdeploy_deployments" "test" {
-  project = "acme/tools"
-}
-`,
-				ExpectError: phrase("Unable to List Deployments", `project "acme/tools"`, "404"),
-			},
-		},
-	})
+	t.Parallel()
+	h := newProtocolHarness(t, tokenReporter)
+	for project, want := range map[string]*regexp.Regexp{
+		"acme/nope": phrase("Unable to List Deployments", `project "acme/nope"`, "404", `Check "project"`),
+		// rita is no member of acme/tools: GitLab hides the project from her.
+		"acme/tools": phrase("Unable to List Deployments", `project "acme/tools"`, "404"),
+	} {
+		res := h.planData("gitlabdeploy_deployments", resourceArgs{"project": project})
+		if res.failed == "" || !want.MatchString(res.errorText()) {
+			t.Errorf("%s: failed at %q, want an error matching %s:\n%s", project, res.failed, want, res.errorText())
+		}
+	}
 }
 
 func TestAccDeploymentsDataSource_empty(t *testing.T) {
-	fake := startFake(t, "basic.json")
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			// acme/tools has no deployment.
-			Config: providerBlock(fake.URL(), tokenMaintainer) + `
-data "gitlabdeploy_deployments" "test" {
-  project = "acme/tools"
-}
-`,
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.gitlabdeploy_deployments.test", tfjsonpath.New("deployments"),
-					knownvalue.ListExact([]knownvalue.Check{})),
-			},
-		}},
-	})
+	t.Parallel()
+	h := newProtocolHarness(t, tokenMaintainer)
+	// acme/tools has no deployment.
+	h.planDataOK("gitlabdeploy_deployments", resourceArgs{"project": "acme/tools"},
+		map[string]knownvalue.Check{"deployments": knownvalue.ListExact([]knownvalue.Check{})})
 }
 
 // phrase matches the parts, in order, in a Terraform diagnostic, which may be wrapped at any
