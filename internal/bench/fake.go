@@ -32,7 +32,12 @@ const (
 func baseSeed() *fakegitlab.Seed {
 	level := maintainerLevel
 	approver := int64(approverID)
+	// The benchmarks count the provider's own requests; GitLab's deployment_delete limit (500 per
+	// user per minute) would add the waits of its 429s to the destroy scenarios that follow one
+	// another.
+	noDeleteLimit := 0
 	return &fakegitlab.Seed{
+		RateLimits: &fakegitlab.SeedRateLimits{DeploymentDelete: &noDeleteLimit},
 		Users: []fakegitlab.SeedUser{
 			{ID: 1, Username: "root", Name: "Administrator", Admin: true},
 			{ID: 2, Username: "deployer", Name: "Dee Ployer", Tokens: []string{deployerToken}},

@@ -42,7 +42,8 @@ func (c *call) authenticate(mode authMode) *reply {
 		if c.user = c.st.tokens[personal]; c.user == nil {
 			return &unauthorized
 		}
-		return nil
+		c.fineGrained = c.st.fineGrained[personal]
+		return c.checkGrant()
 	}
 	job := c.r.Header.Get("Job-Token")
 	if job == "" {
@@ -75,13 +76,17 @@ func (c *call) findProject() (*project, *reply) {
 	if p == nil {
 		return nil, &projectNotFound
 	}
-	if jt := c.jobToken; jt != nil && jt.project != p &&
-		!slices.ContainsFunc(p.jobTokenAllowlist, func(path string) bool { return strings.EqualFold(path, jt.project.path) }) {
-		rep := msgReply(http.StatusForbidden, fmt.Sprintf("403 Forbidden - Authentication by CI/CD job token not allowed from %s to %s.", jt.project.path, p.path))
-		return nil, &rep
+	if jt := c.jobToken; jt != nil {
+		if _, ok := p.jobTokenEntry(jt); !ok {
+			rep := msgReply(http.StatusForbidden, fmt.Sprintf("403 Forbidden - Authentication by CI/CD job token not allowed from %s to %s.", jt.project.path, p.path))
+			return nil, &rep
+		}
 	}
 	if c.user == nil || !c.st.can(c.user, p, levelGuest) {
 		return nil, &projectNotFound
+	}
+	if rep := c.checkJobTokenPolicies(p); rep != nil {
+		return nil, rep
 	}
 	return p, nil
 }

@@ -41,6 +41,15 @@
 // Seeded timestamps that are left out default to the time of seeding, later entries later;
 // finished_at defaults to updated_at for success, failed and canceled deployments.
 //
+// It follows GitLab 19: users may hold fine-grained personal access tokens
+// (fine_grained_tokens, with permissions such as "Deployment: Read") that get GitLab's
+// insufficient_granular_scope 403; a job-token allowlist entry may name a group, and an object
+// entry {"path": ..., "job_token_policies": [...]} limits job tokens to those policies;
+// rate_limits.deployment_delete sets the deletes per user per minute (GitLab's 500 by default);
+// a create checks its sha and ref before it creates the environment.
+//
 // The fake keeps no commit graph: on entering success, a deployment links every merged merge
-// request targeting its ref that no deployment of the same environment links yet.
+// request targeting its ref that no deployment of the same environment links yet, unless the
+// environment is in a folder and its tier (a seeded deployment's deployment_tier, else GitLab's
+// guess from the name) is neither production nor staging.
 package fakegitlab

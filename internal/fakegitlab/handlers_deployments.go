@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -152,21 +151,22 @@ func handleCreateDeployment(c *call) reply {
 	if !c.st.can(c.user, p, levelDeveloper) {
 		return forbidden
 	}
+	// GitLab checks the sha, then the ref, before it creates the environment (DESIGN.md §A2).
+	if _, ok := p.repo.resolve(sha); !ok {
+		return msgReply(http.StatusBadRequest, map[string][]string{"sha": {"The commit does not exist"}})
+	}
 	if _, ok := p.repo.resolve(ref); !ok {
 		return msgReply(http.StatusBadRequest, map[string][]string{"ref": {"The branch or tag does not exist"}})
 	}
 	if msgs := environmentNameErrors(envName); len(msgs) > 0 {
 		return msgReply(http.StatusBadRequest, map[string][]string{"name": msgs})
 	}
-	env := c.st.findOrCreateEnvironment(p, envName, c.st.tick())
+	env := c.st.findOrCreateEnvironment(p, envName, "", c.st.tick())
 	if !c.st.hasDeployAccess(c.user, p, envName) {
 		return forbidden
 	}
 	if cur := currentDeployment(p, env); cur != nil && cur.ref == ref && cur.tag == tag && cur.sha == sha && cur.status == status {
 		return jsonReply(http.StatusCreated, c.deploymentExtendedJSON(cur))
-	}
-	if _, ok := p.repo.resolve(sha); !ok {
-		return msgReply(http.StatusBadRequest, map[string][]string{"sha": {"The commit does not exist"}})
 	}
 	t := c.st.tick()
 	d := c.st.newDeployment(p, env, c.user, t)
@@ -189,9 +189,9 @@ func (s *store) setStatus(d *deployment, status string, t time.Time) {
 }
 
 // linkMergeRequests links every merged merge request targeting the deployment's ref that no
-// deployment of the same environment links yet; GitLab does not do it for environments in folders.
+// deployment of the same environment links yet, where GitLab links any (DESIGN.md §A11).
 func (s *store) linkMergeRequests(d *deployment) {
-	if strings.Contains(d.env.name, "/") {
+	if !d.env.linksMergeRequests() {
 		return
 	}
 	for _, mr := range d.project.mergeRequests {
@@ -246,6 +246,9 @@ func handleDeleteDeployment(c *call) reply {
 	g := c.grape()
 	g.integer("deployment_id", true)
 	if rep := g.result(); rep != nil {
+		return *rep
+	}
+	if rep := c.checkDeploymentDeleteLimit(); rep != nil {
 		return *rep
 	}
 	p, rep := c.findProject()

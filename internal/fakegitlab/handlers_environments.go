@@ -52,7 +52,7 @@ func checkSeedEnvironments(path string, envs []SeedEnvironment) error {
 }
 
 func (s *store) applyEnvironment(p *project, se SeedEnvironment) {
-	e := s.findOrCreateEnvironment(p, se.Name, s.tick())
+	e := s.findOrCreateEnvironment(p, se.Name, "", s.tick())
 	e.state = se.State
 	e.onStop = se.OnStop
 	if se.ExternalURL != "" {

@@ -22,29 +22,33 @@ type route struct {
 	segs    []string
 	write   bool // create, update, delete or approval: subject to -lose-rate
 	handle  func(*call) reply
+	// grant is what a fine-grained personal access token needs for the route; jobTokenPolicies
+	// what a job token needs where an allowlist entry gives it fine-grained permissions (§A9).
+	grant            grant
+	jobTokenPolicies []string
 }
 
 func (s *Server) routes() http.Handler {
 	table := []route{
-		{method: "GET", pattern: "/user", handle: handleUser},
-		{method: "GET", pattern: "/projects/:id", handle: handleProject},
-		{method: "GET", pattern: "/projects/:id/repository/tags/:tag_name", handle: handleTag},
-		{method: "GET", pattern: "/projects/:id/merge_requests", handle: handleListMergeRequests},
-		{method: "GET", pattern: "/projects/:id/deployments", handle: handleListDeployments},
-		{method: "POST", pattern: "/projects/:id/deployments", write: true, handle: handleCreateDeployment},
-		{method: "GET", pattern: "/projects/:id/deployments/:deployment_id", handle: handleGetDeployment},
-		{method: "PUT", pattern: "/projects/:id/deployments/:deployment_id", write: true, handle: handleUpdateDeployment},
-		{method: "DELETE", pattern: "/projects/:id/deployments/:deployment_id", write: true, handle: handleDeleteDeployment},
-		{method: "GET", pattern: "/projects/:id/deployments/:deployment_id/merge_requests", handle: handleDeploymentMergeRequests},
-		{method: "POST", pattern: "/projects/:id/deployments/:deployment_id/approval", write: true, handle: handleApproval},
-		{method: "GET", pattern: "/projects/:id/environments", handle: handleListEnvironments},
-		{method: "GET", pattern: "/projects/:id/environments/:environment_id", handle: handleGetEnvironment},
-		{method: "POST", pattern: "/projects/:id/environments/:environment_id/stop", write: true, handle: handleStopEnvironment},
-		{method: "GET", pattern: "/projects/:id/protected_environments", handle: handleListProtectedEnvs},
-		{method: "POST", pattern: "/projects/:id/protected_environments", write: true, handle: handleCreateProtectedEnv},
-		{method: "GET", pattern: "/projects/:id/protected_environments/:name", handle: handleGetProtectedEnv},
-		{method: "PUT", pattern: "/projects/:id/protected_environments/:name", write: true, handle: handleUpdateProtectedEnv},
-		{method: "DELETE", pattern: "/projects/:id/protected_environments/:name", write: true, handle: handleDeleteProtectedEnv},
+		{method: "GET", pattern: "/user", handle: handleUser, grant: userRead},
+		{method: "GET", pattern: "/projects/:id", handle: handleProject, grant: projectRead},
+		{method: "GET", pattern: "/projects/:id/repository/tags/:tag_name", handle: handleTag, grant: codeRead},
+		{method: "GET", pattern: "/projects/:id/merge_requests", handle: handleListMergeRequests, grant: mergeRequestRead},
+		{method: "GET", pattern: "/projects/:id/deployments", handle: handleListDeployments, grant: deploymentRead, jobTokenPolicies: readDeployments},
+		{method: "POST", pattern: "/projects/:id/deployments", write: true, handle: handleCreateDeployment, grant: deploymentCreate, jobTokenPolicies: createDeployments},
+		{method: "GET", pattern: "/projects/:id/deployments/:deployment_id", handle: handleGetDeployment, grant: deploymentRead, jobTokenPolicies: readDeployments},
+		{method: "PUT", pattern: "/projects/:id/deployments/:deployment_id", write: true, handle: handleUpdateDeployment, grant: deploymentUpdate, jobTokenPolicies: adminDeployments},
+		{method: "DELETE", pattern: "/projects/:id/deployments/:deployment_id", write: true, handle: handleDeleteDeployment, grant: deploymentDelete, jobTokenPolicies: adminDeployments},
+		{method: "GET", pattern: "/projects/:id/deployments/:deployment_id/merge_requests", handle: handleDeploymentMergeRequests, grant: deploymentRead, jobTokenPolicies: readDeployments},
+		{method: "POST", pattern: "/projects/:id/deployments/:deployment_id/approval", write: true, handle: handleApproval, grant: deploymentApprove, jobTokenPolicies: adminDeployments},
+		{method: "GET", pattern: "/projects/:id/environments", handle: handleListEnvironments, grant: environmentRead, jobTokenPolicies: readEnvironments},
+		{method: "GET", pattern: "/projects/:id/environments/:environment_id", handle: handleGetEnvironment, grant: environmentRead, jobTokenPolicies: readEnvironments},
+		{method: "POST", pattern: "/projects/:id/environments/:environment_id/stop", write: true, handle: handleStopEnvironment, grant: environmentStop, jobTokenPolicies: adminEnvironments},
+		{method: "GET", pattern: "/projects/:id/protected_environments", handle: handleListProtectedEnvs, grant: protectedEnvRead},
+		{method: "POST", pattern: "/projects/:id/protected_environments", write: true, handle: handleCreateProtectedEnv, grant: protectedEnvCreate},
+		{method: "GET", pattern: "/projects/:id/protected_environments/:name", handle: handleGetProtectedEnv, grant: protectedEnvRead},
+		{method: "PUT", pattern: "/projects/:id/protected_environments/:name", write: true, handle: handleUpdateProtectedEnv, grant: protectedEnvUpdate},
+		{method: "DELETE", pattern: "/projects/:id/protected_environments/:name", write: true, handle: handleDeleteProtectedEnv, grant: protectedEnvDelete},
 	}
 	for i := range table {
 		table[i].segs = strings.Split(strings.TrimPrefix(table[i].pattern, "/"), "/")
@@ -164,11 +168,14 @@ func (rep reply) write(w http.ResponseWriter) {
 type call struct {
 	srv      *Server
 	r        *http.Request
+	rt       *route
 	vars     map[string]string // decoded path parameters
 	p        params            // merged parameters, path parameters included
 	user     *user             // nil: anonymous
 	jobToken *jobToken         // set when the user came from a CI job token
-	st       *store
+	// fineGrained holds the permissions of a fine-grained personal access token, else nil.
+	fineGrained map[string]bool
+	st          *store
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, table []route) {
@@ -242,7 +249,7 @@ func (s *Server) run(r *http.Request, rt *route, vars map[string]string) (rep re
 	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	c := &call{srv: s, r: r, vars: vars, p: p, st: s.store}
+	c := &call{srv: s, r: r, rt: rt, vars: vars, p: p, st: s.store}
 	return rt.handle(c)
 }
 

@@ -26,6 +26,14 @@ type Seed struct {
 	Groups    []SeedGroup    `json:"groups,omitempty"`
 	JobTokens []SeedJobToken `json:"job_tokens,omitempty"`
 	Projects  []SeedProject  `json:"projects,omitempty"`
+	// RateLimits overrides GitLab's application rate limits.
+	RateLimits *SeedRateLimits `json:"rate_limits,omitempty"`
+}
+
+// SeedRateLimits sets application rate limits; zero turns one off.
+type SeedRateLimits struct {
+	// DeploymentDelete is deployment_delete: deletes per user per minute; GitLab's default is 500.
+	DeploymentDelete *int `json:"deployment_delete,omitempty"`
 }
 
 // SeedUser is a user with its personal access tokens.
@@ -35,6 +43,16 @@ type SeedUser struct {
 	Name     string   `json:"name,omitempty"`
 	Admin    bool     `json:"admin,omitempty"`
 	Tokens   []string `json:"tokens,omitempty"`
+	// FineGrainedTokens are the user's fine-grained personal access tokens.
+	FineGrainedTokens []SeedFineGrainedToken `json:"fine_grained_tokens,omitempty"`
+}
+
+// SeedFineGrainedToken is a fine-grained personal access token holding the permissions named as
+// GitLab's token page and refusals name them, such as "Deployment: Read", over every project
+// the user is a member of.
+type SeedFineGrainedToken struct {
+	Token       string   `json:"token"`
+	Permissions []string `json:"permissions"`
 }
 
 // SeedGroup is a group; Path is its full path, whose projects its members reach.
@@ -65,7 +83,7 @@ type SeedProject struct {
 	PathWithNamespace                     string                     `json:"path_with_namespace"`
 	AllowPipelineTriggerApproveDeployment bool                       `json:"allow_pipeline_trigger_approve_deployment,omitempty"`
 	SharedWithGroups                      []int64                    `json:"shared_with_groups,omitempty"`
-	JobTokenAllowlist                     []string                   `json:"job_token_allowlist,omitempty"`
+	JobTokenAllowlist                     []SeedAllowlistEntry       `json:"job_token_allowlist,omitempty"`
 	Members                               []SeedMember               `json:"members,omitempty"`
 	Branches                              map[string]string          `json:"branches,omitempty"`
 	Tags                                  map[string]string          `json:"tags,omitempty"`
@@ -74,6 +92,44 @@ type SeedProject struct {
 	Environments                          []SeedEnvironment          `json:"environments,omitempty"`
 	MergeRequests                         []SeedMergeRequest         `json:"merge_requests,omitempty"`
 	Deployments                           []SeedDeployment           `json:"deployments,omitempty"`
+}
+
+// SeedAllowlistEntry is one entry of a project's job-token allowlist: the full path of a project,
+// or of a group whose projects (subgroups' included) it admits. Written as a string, it gives the
+// job token its default permissions; written as {"path": ..., "job_token_policies": [...]}, only
+// those fine-grained policies (none when the list is empty or absent).
+type SeedAllowlistEntry struct {
+	Path             string   `json:"path"`
+	JobTokenPolicies []string `json:"job_token_policies,omitempty"`
+	// FineGrained is true for the object form.
+	FineGrained bool `json:"-"`
+}
+
+// UnmarshalJSON reads a path string or an object.
+func (e *SeedAllowlistEntry) UnmarshalJSON(b []byte) error {
+	var path string
+	if err := json.Unmarshal(b, &path); err == nil {
+		*e = SeedAllowlistEntry{Path: path}
+		return nil
+	}
+	type entry SeedAllowlistEntry
+	var obj entry
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&obj); err != nil {
+		return err
+	}
+	*e = SeedAllowlistEntry(obj)
+	e.FineGrained = true
+	return nil
+}
+
+// MarshalJSON writes the string form for an entry with default permissions.
+func (e SeedAllowlistEntry) MarshalJSON() ([]byte, error) {
+	if !e.FineGrained {
+		return json.Marshal(e.Path)
+	}
+	return json.Marshal(map[string]any{"path": e.Path, "job_token_policies": append([]string{}, e.JobTokenPolicies...)})
 }
 
 // SeedProtectedEnvironment protects the environment of that name.
@@ -118,17 +174,20 @@ type SeedMergeRequest struct {
 
 // SeedDeployment is a deployment as CI (CIJob set) or the API (CIJob nil) would have made it.
 type SeedDeployment struct {
-	Environment   string     `json:"environment"`
-	Ref           string     `json:"ref"`
-	SHA           string     `json:"sha"`
-	Tag           bool       `json:"tag,omitempty"`
-	Status        string     `json:"status"`
-	User          string     `json:"user,omitempty"`
-	CIJob         *SeedCIJob `json:"ci_job,omitempty"`
-	MergeRequests []int64    `json:"merge_requests,omitempty"`
-	CreatedAt     SeedTime   `json:"created_at,omitzero"`
-	UpdatedAt     SeedTime   `json:"updated_at,omitzero"`
-	FinishedAt    SeedTime   `json:"finished_at,omitzero"`
+	Environment string     `json:"environment"`
+	Ref         string     `json:"ref"`
+	SHA         string     `json:"sha"`
+	Tag         bool       `json:"tag,omitempty"`
+	Status      string     `json:"status"`
+	User        string     `json:"user,omitempty"`
+	CIJob       *SeedCIJob `json:"ci_job,omitempty"`
+	// DeploymentTier is the tier the CI job declared (environment:deployment_tier); it sets the
+	// tier of an environment this deployment creates. Empty: GitLab's guess from the name.
+	DeploymentTier string   `json:"deployment_tier,omitempty"`
+	MergeRequests  []int64  `json:"merge_requests,omitempty"`
+	CreatedAt      SeedTime `json:"created_at,omitzero"`
+	UpdatedAt      SeedTime `json:"updated_at,omitzero"`
+	FinishedAt     SeedTime `json:"finished_at,omitzero"`
 }
 
 // SeedCIJob is the CI job that created a deployment.

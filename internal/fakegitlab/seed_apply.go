@@ -24,6 +24,13 @@ func (s *store) apply(sd *Seed) []SeededDeployment {
 		for _, t := range su.Tokens {
 			s.tokens[t] = u
 		}
+		for _, ft := range su.FineGrainedTokens {
+			s.tokens[ft.Token] = u
+			s.fineGrained[ft.Token] = map[string]bool{}
+			for _, perm := range ft.Permissions {
+				s.fineGrained[ft.Token][perm] = true
+			}
+		}
 	}
 	for _, sg := range sd.Groups {
 		g := &group{id: sg.ID, name: cmp.Or(sg.Name, sg.Path, fmt.Sprintf("group-%d", sg.ID)), members: map[int64]int{}}
@@ -46,6 +53,9 @@ func (s *store) apply(sd *Seed) []SeededDeployment {
 	for _, jt := range sd.JobTokens {
 		s.jobTokens[jt.Token] = &jobToken{token: jt.Token, project: s.projectByPath[strings.ToLower(jt.Project)], user: s.userByName[jt.User]}
 	}
+	if sd.RateLimits != nil && sd.RateLimits.DeploymentDelete != nil {
+		s.deploymentDeleteLimit = *sd.RateLimits.DeploymentDelete
+	}
 	var added []SeededDeployment
 	for _, sp := range sd.Projects {
 		p := s.projectByID[sp.ID]
@@ -55,9 +65,13 @@ func (s *store) apply(sd *Seed) []SeededDeployment {
 				p.sharedWithGroups = append(p.sharedWithGroups, id)
 			}
 		}
-		for _, path := range sp.JobTokenAllowlist {
-			if !slices.Contains(p.jobTokenAllowlist, path) {
-				p.jobTokenAllowlist = append(p.jobTokenAllowlist, path)
+		for _, e := range sp.JobTokenAllowlist {
+			entry := allowlistEntry{path: e.Path, fineGrained: e.FineGrained, policies: e.JobTokenPolicies}
+			i := slices.IndexFunc(p.jobTokenAllowlist, func(x allowlistEntry) bool { return strings.EqualFold(x.path, e.Path) })
+			if i < 0 {
+				p.jobTokenAllowlist = append(p.jobTokenAllowlist, entry)
+			} else {
+				p.jobTokenAllowlist[i] = entry
 			}
 		}
 		for _, m := range sp.Members {
@@ -148,7 +162,7 @@ func (s *store) applyDeployment(p *project, sd SeedDeployment) *deployment {
 		u = s.userByName[sd.User]
 	}
 	created := seedTimeOr(sd.CreatedAt, t)
-	env := s.findOrCreateEnvironment(p, sd.Environment, created)
+	env := s.findOrCreateEnvironment(p, sd.Environment, sd.DeploymentTier, created)
 	d := s.newDeployment(p, env, u, created)
 	d.ref, d.sha, d.tag, d.status = sd.Ref, sd.SHA, sd.Tag, sd.Status
 	d.updatedAt = seedTimeOr(sd.UpdatedAt, later(d.createdAt, t))

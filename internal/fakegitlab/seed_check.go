@@ -1,6 +1,7 @@
 package fakegitlab
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -19,12 +20,13 @@ var (
 
 // seedChecker validates a seed against itself and, for Server.AddSeed, against the running store.
 type seedChecker struct {
-	st        *store
-	userIDs   map[int64]bool
-	usernames map[string]bool
-	tokens    map[string]bool
-	groupIDs  map[int64]bool
-	projects  map[string]int64 // lower-cased path -> id
+	st         *store
+	userIDs    map[int64]bool
+	usernames  map[string]bool
+	tokens     map[string]bool
+	groupIDs   map[int64]bool
+	groupPaths map[string]bool  // lower-cased full paths
+	projects   map[string]int64 // lower-cased path -> id
 }
 
 func errorf(path, format string, args ...any) error {
@@ -37,7 +39,7 @@ func validateSeed(sd *Seed, st *store) error {
 		return checkSeedVersion(map[string]any{"version": json.Number(fmt.Sprint(sd.Version))})
 	}
 	c := &seedChecker{st: st, userIDs: map[int64]bool{}, usernames: map[string]bool{}, tokens: map[string]bool{},
-		groupIDs: map[int64]bool{}, projects: map[string]int64{}}
+		groupIDs: map[int64]bool{}, groupPaths: map[string]bool{}, projects: map[string]int64{}}
 	for _, u := range st.users {
 		c.userIDs[u.id], c.usernames[u.username] = true, true
 	}
@@ -49,9 +51,13 @@ func validateSeed(sd *Seed, st *store) error {
 	}
 	for _, g := range st.groups {
 		c.groupIDs[g.id] = true
+		c.groupPaths[strings.ToLower(g.path)] = true
 	}
 	for _, p := range st.projects {
 		c.projects[strings.ToLower(p.path)] = p.id
+	}
+	if rl := sd.RateLimits; rl != nil && rl.DeploymentDelete != nil && *rl.DeploymentDelete < 0 {
+		return errorf("rate_limits.deployment_delete", "%d is negative; 0 turns the limit off", *rl.DeploymentDelete)
 	}
 	for i := range sd.Users {
 		if err := c.user(fmt.Sprintf("users[%d]", i), &sd.Users[i]); err != nil {
@@ -119,6 +125,18 @@ func (c *seedChecker) user(path string, u *SeedUser) error {
 			return err
 		}
 	}
+	for i, ft := range u.FineGrainedTokens {
+		tp := fmt.Sprintf("%s.fine_grained_tokens[%d]", path, i)
+		if err := c.token(tp+".token", ft.Token); err != nil {
+			return err
+		}
+		for j, perm := range ft.Permissions {
+			if !slices.Contains(grantablePermissions, perm) {
+				return errorf(fmt.Sprintf("%s.permissions[%d]", tp, j), "%q is not a permission the fake knows (%s)",
+					perm, strings.Join(grantablePermissions, ", "))
+			}
+		}
+	}
 	return nil
 }
 
@@ -130,6 +148,7 @@ func (c *seedChecker) group(path string, g *SeedGroup) error {
 		return errorf(path+".id", "group id %d is used twice", g.ID)
 	}
 	c.groupIDs[g.ID] = true
+	c.groupPaths[strings.ToLower(cmp.Or(g.Path, g.Name, fmt.Sprintf("group-%d", g.ID)))] = true
 	return c.members(path+".members", g.Members)
 }
 
@@ -186,10 +205,18 @@ func (c *seedChecker) project(path string, p *SeedProject) error {
 		}
 	}
 	// An allowlist may name projects outside the seed (the contract's own example does): only
-	// their job tokens could use the entry, so a path that is well formed is enough.
-	for i, other := range p.JobTokenAllowlist {
-		if !strings.Contains(strings.Trim(other, "/"), "/") {
-			return errorf(fmt.Sprintf("%s.job_token_allowlist[%d]", path, i), "%q is not a full project path such as group/project", other)
+	// their job tokens could use the entry, so a path that is well formed is enough. A path
+	// without a slash names a top-level group, which the seed must hold.
+	for i, e := range p.JobTokenAllowlist {
+		ep := fmt.Sprintf("%s.job_token_allowlist[%d]", path, i)
+		if !strings.Contains(strings.Trim(e.Path, "/"), "/") && !c.groupPaths[strings.ToLower(e.Path)] {
+			return errorf(ep, "%q is neither a full project path such as group/project nor a group of the seed", e.Path)
+		}
+		for j, policy := range e.JobTokenPolicies {
+			if !slices.Contains(jobTokenPolicyNames, policy) {
+				return errorf(fmt.Sprintf("%s.job_token_policies[%d]", ep, j), "%q is not a job token policy the fake knows (%s)",
+					policy, strings.Join(jobTokenPolicyNames, ", "))
+			}
 		}
 	}
 	if err := c.members(path+".members", p.Members); err != nil {
@@ -341,6 +368,9 @@ func (c *seedChecker) deployment(path string, d SeedDeployment, r *repo, mrs map
 	}
 	if d.User != "" && !c.usernames[d.User] {
 		return errorf(path+".user", "unknown user %q", d.User)
+	}
+	if d.DeploymentTier != "" && !slices.Contains(tiers, d.DeploymentTier) {
+		return errorf(path+".deployment_tier", "%q is not an environment tier (%s)", d.DeploymentTier, strings.Join(tiers, ", "))
 	}
 	for i, iid := range d.MergeRequests {
 		if !mrs[iid] {

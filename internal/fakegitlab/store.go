@@ -23,6 +23,12 @@ type store struct {
 	userByName map[string]*user
 	tokens     map[string]*user
 	jobTokens  map[string]*jobToken
+	// fineGrained holds the permissions of each fine-grained personal access token (§A9).
+	fineGrained map[string]map[string]bool
+
+	// deploymentDeleteLimit is the deployment_delete rate limit; deleteWindows counts per user.
+	deploymentDeleteLimit int
+	deleteWindows         map[int64]rateWindow
 
 	groups    []*group
 	groupByID map[int64]*group
@@ -66,7 +72,7 @@ type project struct {
 	path              string // path_with_namespace
 	allowSelfApprove  bool
 	sharedWithGroups  []int64
-	jobTokenAllowlist []string
+	jobTokenAllowlist []allowlistEntry
 	members           map[int64]int // user id -> direct access level
 	repo              *repo
 	protectedEnvs     []*protectedEnv
@@ -81,6 +87,7 @@ type environment struct {
 	id        int64
 	name      string
 	slug      string
+	tier      string // production, staging, testing, development or other (DESIGN.md §A11)
 	createdAt time.Time
 	updatedAt time.Time
 	// state is available, stopping or stopped (DESIGN.md §A14); "" reads as available.
@@ -166,17 +173,20 @@ func newStore(now func() time.Time) *store {
 		now = time.Now
 	}
 	return &store{
-		now:              now,
-		userByID:         map[int64]*user{},
-		userByName:       map[string]*user{},
-		tokens:           map[string]*user{},
-		jobTokens:        map[string]*jobToken{},
-		groupByID:        map[int64]*group{},
-		projectByID:      map[int64]*project{},
-		projectByPath:    map[string]*project{},
-		redirects:        map[string]*project{},
-		deployments:      map[int64]*deployment{},
-		nextDeploymentID: 1, nextEnvID: 1, nextAccessID: 1, nextApprovalID: 1,
+		now:                   now,
+		userByID:              map[int64]*user{},
+		userByName:            map[string]*user{},
+		tokens:                map[string]*user{},
+		jobTokens:             map[string]*jobToken{},
+		fineGrained:           map[string]map[string]bool{},
+		deleteWindows:         map[int64]rateWindow{},
+		deploymentDeleteLimit: defaultDeploymentDeleteLimit,
+		groupByID:             map[int64]*group{},
+		projectByID:           map[int64]*project{},
+		projectByPath:         map[string]*project{},
+		redirects:             map[string]*project{},
+		deployments:           map[int64]*deployment{},
+		nextDeploymentID:      1, nextEnvID: 1, nextAccessID: 1, nextApprovalID: 1,
 		nextMRID: 1, nextJobID: 1, nextPipelineID: 1,
 	}
 }
@@ -239,12 +249,16 @@ func (s *store) findEnvironment(p *project, name string) *environment {
 	return nil
 }
 
-// findOrCreateEnvironment finds the environment or creates it at time t.
-func (s *store) findOrCreateEnvironment(p *project, name string, t time.Time) *environment {
+// findOrCreateEnvironment finds the environment or creates it at time t, with the tier given or,
+// when tier is "", the one GitLab guesses from the name.
+func (s *store) findOrCreateEnvironment(p *project, name, tier string, t time.Time) *environment {
 	if e := s.findEnvironment(p, name); e != nil {
 		return e
 	}
-	e := &environment{id: s.nextEnvID, name: name, slug: envslug.Slug(name), createdAt: t, updatedAt: t}
+	if tier == "" {
+		tier = guessTier(name)
+	}
+	e := &environment{id: s.nextEnvID, name: name, slug: envslug.Slug(name), tier: tier, createdAt: t, updatedAt: t}
 	s.nextEnvID++
 	p.environments = append(p.environments, e)
 	return e
