@@ -31,7 +31,9 @@ type Config struct {
 	// (429, 5xx to a read, a connection that failed before sending) or after a write that
 	// GitLab is seen not to have applied.
 	MaxRetries int
-	// RetryWaitMin and RetryWaitMax bound one backoff wait; zero means 1s and 30s.
+	// RetryWaitMin and RetryWaitMax bound one backoff wait; zero means 1s and 30s. A wait that
+	// GitLab names in Retry-After is obeyed up to two minutes when RetryWaitMax is zero, and up to
+	// RetryWaitMax when it is set (DESIGN.md §B26).
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
 	// RequestTimeout bounds one try, from sending to the end of the answer; zero means 60s.
@@ -57,6 +59,9 @@ type Client struct {
 	mu           sync.Mutex
 	claimed      map[int64]bool
 	createGuards map[createKey]*sync.RWMutex
+
+	// retryAfterMax bounds a wait GitLab names in Retry-After.
+	retryAfterMax time.Duration
 
 	projects projectCache
 	user     currentUser
@@ -126,8 +131,10 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RetryWaitMin <= 0 {
 		cfg.RetryWaitMin = time.Second
 	}
+	retryAfterMax := cfg.RetryWaitMax
 	if cfg.RetryWaitMax <= 0 {
 		cfg.RetryWaitMax = 30 * time.Second
+		retryAfterMax = defaultRetryAfterMax
 	}
 	if cfg.PageConcurrency <= 0 {
 		cfg.PageConcurrency = 8
@@ -135,7 +142,8 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxRetries < 0 {
 		cfg.MaxRetries = 0
 	}
-	return &Client{gl: gl, cfg: cfg, claimed: map[int64]bool{}, createGuards: map[createKey]*sync.RWMutex{}}, nil
+	return &Client{gl: gl, cfg: cfg, claimed: map[int64]bool{}, createGuards: map[createKey]*sync.RWMutex{},
+		retryAfterMax: retryAfterMax}, nil
 }
 
 func newHTTPClient(cfg Config) (*http.Client, error) {
@@ -161,6 +169,10 @@ func newHTTPClient(cfg Config) (*http.Client, error) {
 	transport.TLSClientConfig = tlsConfig
 	return &http.Client{Transport: transport, Timeout: cfg.RequestTimeout}, nil
 }
+
+// defaultRetryAfterMax bounds a Retry-After wait when RetryWaitMax is left to its default: GitLab's
+// deployment_delete limit asks for 60 seconds (DESIGN.md §A12, §B26).
+const defaultRetryAfterMax = 2 * time.Minute
 
 type unlimited struct{}
 

@@ -65,6 +65,7 @@ type Error struct {
 	StatusCode int
 	Message    string
 	kind       error
+	refusal    *TokenPermissionRefusal // set for ErrTokenPermission
 }
 
 func (e *Error) Error() string {
@@ -119,6 +120,12 @@ var messageKinds = []struct {
 func newError(method, path string, status int, body []byte) *Error {
 	b := parseBody(body)
 	e := &Error{Method: method, Path: path, StatusCode: status, Message: b.text}
+	if status == http.StatusForbidden {
+		if e.refusal = parseTokenRefusal(b); e.refusal != nil {
+			e.kind = ErrTokenPermission
+			return e
+		}
+	}
 	for _, mk := range messageKinds {
 		if strings.Contains(e.Message, mk.contains) {
 			e.kind = mk.kind
@@ -166,6 +173,8 @@ type body struct {
 	text      string
 	isMessage bool            // GitLab's own shape {"message": ...}, not Grape's {"error": ...}
 	fields    map[string]bool // the keys of an object message, e.g. {"message":{"name":[...]}}
+	// code and description are an OAuth error's {"error": code, "error_description": ...}.
+	code, description string
 }
 
 // readableBody flattens GitLab's two error shapes ({"message": ...} and {"error": ...}) into
@@ -196,10 +205,12 @@ func parseBody(raw []byte) body {
 	}
 	if v, ok := obj["error"]; ok {
 		text := flatten(v)
-		if d, ok := obj["error_description"].(string); ok {
+		d, hasDescription := obj["error_description"].(string)
+		if hasDescription {
 			text += ": " + d
 		}
-		return body{text: text}
+		code, _ := v.(string)
+		return body{text: text, code: code, description: d}
 	}
 	return body{text: text}
 }

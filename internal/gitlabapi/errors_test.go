@@ -2,6 +2,8 @@ package gitlabapi
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,7 +15,7 @@ var allKinds = []error{
 	ErrConflict, ErrRateLimited, ErrServer, ErrBadRequest, ErrJobTokenScope, ErrCIDeployment,
 	ErrInvalidTransition, ErrDeploymentRunning, ErrCurrentlyDeployed, ErrRefNotFound, ErrCommitNotFound,
 	ErrInvalidEnvironment, ErrNotProtected, ErrApprovalsNotSetUp, ErrNotWaitingForApproval, ErrSelfApproval,
-	ErrNoApprovalPermission, ErrNoMatchingRule, ErrCommentTooLong,
+	ErrNoApprovalPermission, ErrNoMatchingRule, ErrCommentTooLong, ErrTokenPermission,
 }
 
 // TestNewError_verbatimGitLabAnswers classifies every refusal of GitLab that DESIGN.md §A describes, in its exact words.
@@ -41,7 +43,7 @@ func TestNewError_verbatimGitLabAnswers(t *testing.T) {
 		{"job token permission", 403,
 			`{"message":"403 Forbidden - Insufficient permissions to access this resource in project acme/app. The following token permission is required: admin_deployments."}`,
 			"403 Forbidden - Insufficient permissions to access this resource in project acme/app. The following token permission is required: admin_deployments.",
-			[]error{ErrForbidden}},
+			[]error{ErrTokenPermission}},
 
 		// §A1: the three 404s.
 		{"project not found", 404, `{"message":"404 Project Not Found"}`, "404 Project Not Found",
@@ -166,6 +168,15 @@ func TestNewError_verbatimGitLabAnswers(t *testing.T) {
 			"approval_rules[0][access_level], approval_rules[0][user_id], approval_rules[0][group_id] are missing, at least one parameter must be provided",
 			[]error{ErrBadRequest}},
 
+		// §A9, §A10: a token that lacks a permission GitLab names.
+		{"fine-grained token", 403,
+			`{"error":"insufficient_granular_scope","error_description":"Access denied: This operation requires a fine-grained personal access token with the following project permissions: [Deployment: Create]."}`,
+			"insufficient_granular_scope: Access denied: This operation requires a fine-grained personal access token with the following project permissions: [Deployment: Create].",
+			[]error{ErrTokenPermission}},
+		{"deployment_delete limit", 429,
+			`{"message":{"error":"This endpoint has been requested too many times. Try again later."}}`,
+			"error This endpoint has been requested too many times. Try again later.", []error{ErrRateLimited}},
+
 		// §A6 and the fake's faults: throttling and server errors.
 		{"throttled", 429, `Retry later`, "Retry later", []error{ErrRateLimited}},
 		{"bad gateway", 502, `{"message":"502 Bad Gateway"}`, "502 Bad Gateway", []error{ErrServer}},
@@ -203,5 +214,48 @@ func TestNewError_verbatimGitLabAnswers(t *testing.T) {
 				t.Errorf("Error():\n got %q\nwant %q", err.Error(), want)
 			}
 		})
+	}
+}
+
+// TestMissingTokenPermissions reads the permissions out of GitLab's refusals (DESIGN.md §A9, §A10),
+// whatever their number.
+func TestMissingTokenPermissions(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, body string
+		token      string
+		want       []string
+	}{
+		{"fine-grained, one", `{"error":"insufficient_granular_scope","error_description":"Access denied: This operation requires a fine-grained personal access token with the following project permissions: [Deployment: Read]."}`,
+			"fine-grained personal access token", []string{"Deployment: Read"}},
+		{"fine-grained, two", `{"error":"insufficient_granular_scope","error_description":"Access denied: This operation requires a fine-grained personal access token with the following user permissions: [User: Read, Personal Access Token: Read]."}`,
+			"fine-grained personal access token", []string{"User: Read", "Personal Access Token: Read"}},
+		{"fine-grained, another wording", `{"error":"insufficient_granular_scope","error_description":"Access denied"}`,
+			"fine-grained personal access token", nil},
+		{"job token, one", `{"message":"403 Forbidden - Insufficient permissions to access this resource in project app. The following token permission is required: read_deployments."}`,
+			"CI/CD job token", []string{"read_deployments"}},
+		{"job token, two", `{"message":"403 Forbidden - Insufficient permissions to access this resource in project app. The following token permissions are required: admin_deployments and admin_environments."}`,
+			"CI/CD job token", []string{"admin_deployments", "admin_environments"}},
+		{"job token, three", `{"message":"403 Forbidden - Insufficient permissions to access this resource in project app. The following token permissions are required: a, b, and c."}`,
+			"CI/CD job token", []string{"a", "b", "c"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := fmt.Errorf("wrapped: %w", newError("POST", "/projects/1/deployments", 403, []byte(tc.body)))
+			r, ok := MissingTokenPermissions(err)
+			if !ok {
+				t.Fatalf("MissingTokenPermissions(%v) found nothing", err)
+			}
+			if r.Token != tc.token || !slices.Equal(r.Permissions, tc.want) || r.Method != "POST" || r.Path != "/projects/1/deployments" {
+				t.Errorf("got %+v, want token %q, permissions %q", r, tc.token, tc.want)
+			}
+			if r.JobToken() != (tc.token == "CI/CD job token") {
+				t.Errorf("JobToken() = %v", r.JobToken())
+			}
+		})
+	}
+	if _, ok := MissingTokenPermissions(newError("GET", "/user", 403, []byte(`{"message":"403 Forbidden"}`))); ok {
+		t.Error("a plain 403 names no permission")
 	}
 }

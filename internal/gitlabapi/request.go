@@ -291,18 +291,18 @@ func (c *Client) backoff(try int) time.Duration {
 	return half + time.Duration(rand.Int64N(int64(half)+1))
 }
 
-// rateLimitWait honours Retry-After (seconds or an HTTP date), then RateLimit-Reset (a Unix
-// time), plus a little jitter, capped at RetryWaitMax.
+// rateLimitWait honours Retry-After (seconds or an HTTP date), capped at retryAfterMax, then
+// RateLimit-Reset (a Unix time), capped at RetryWaitMax, plus a little jitter (DESIGN.md §B26).
 func (c *Client) rateLimitWait(resp *gitlab.Response, try int) time.Duration {
 	if resp == nil || resp.Response == nil {
 		return c.backoff(try)
 	}
 	h := resp.Header
 	if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s >= 0 {
-		return c.capWait(time.Duration(s)*time.Second + jitter(c.cfg.RetryWaitMin))
+		return c.capRetryAfter(time.Duration(s)*time.Second + jitter(c.cfg.RetryWaitMin))
 	}
 	if t, err := http.ParseTime(h.Get("Retry-After")); err == nil {
-		return c.capWait(time.Until(t) + jitter(c.cfg.RetryWaitMin))
+		return c.capRetryAfter(time.Until(t) + jitter(c.cfg.RetryWaitMin))
 	}
 	if reset, err := strconv.ParseInt(h.Get("RateLimit-Reset"), 10, 64); err == nil && reset > 0 {
 		return c.capWait(time.Until(time.Unix(reset, 0)) + jitter(c.cfg.RetryWaitMin))
@@ -312,6 +312,10 @@ func (c *Client) rateLimitWait(resp *gitlab.Response, try int) time.Duration {
 
 func (c *Client) capWait(d time.Duration) time.Duration {
 	return max(0, min(d, c.cfg.RetryWaitMax))
+}
+
+func (c *Client) capRetryAfter(d time.Duration) time.Duration {
+	return max(0, min(d, c.retryAfterMax))
 }
 
 // jitter spreads clients that were throttled together over up to a quarter of d.

@@ -72,6 +72,9 @@ func adviceFor(err error) string {
 		return "GitLab may or may not have applied the change before the answer was lost. Check the deployment " +
 			"in GitLab, then run terraform apply again: the refresh picks up what GitLab holds."
 	}
+	if refusal, ok := gitlabapi.MissingTokenPermissions(err); ok {
+		return tokenPermissionAdvice(refusal)
+	}
 	for _, a := range errorAdvice {
 		if errors.Is(err, a.kind) {
 			return a.advice
