@@ -33,7 +33,7 @@ func (s *Server) routes() http.Handler {
 		{method: "GET", pattern: "/user", handle: handleUser, grant: userRead},
 		{method: "GET", pattern: "/projects/:id", handle: handleProject, grant: projectRead},
 		{method: "GET", pattern: "/projects/:id/repository/tags/:tag_name", handle: handleTag, grant: codeRead},
-		{method: "GET", pattern: "/projects/:id/merge_requests", handle: handleListMergeRequests, grant: mergeRequestRead},
+		{method: "GET", pattern: "/projects/:id/merge_requests", handle: handleListMergeRequests, grant: mergeRequestRead, jobTokenPolicies: readMergeRequests},
 		{method: "GET", pattern: "/projects/:id/deployments", handle: handleListDeployments, grant: deploymentRead, jobTokenPolicies: readDeployments},
 		{method: "POST", pattern: "/projects/:id/deployments", write: true, handle: handleCreateDeployment, grant: deploymentCreate, jobTokenPolicies: createDeployments},
 		{method: "GET", pattern: "/projects/:id/deployments/:deployment_id", handle: handleGetDeployment, grant: deploymentRead, jobTokenPolicies: readDeployments},

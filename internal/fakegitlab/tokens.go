@@ -42,8 +42,9 @@ var grantablePermissions = []string{
 	protectedEnvDelete.permission,
 }
 
-// Job-token policies of the deployments endpoints (DESIGN.md §A10).
+// Job-token policies of the routes (DESIGN.md §A10).
 var (
+	readMergeRequests = []string{"read_merge_requests"}
 	readDeployments   = []string{"read_deployments"}
 	adminDeployments  = []string{"admin_deployments"}
 	createDeployments = []string{"admin_deployments", "admin_environments"}
@@ -53,7 +54,8 @@ var (
 
 // jobTokenPolicyNames are the policies a seed's allowlist entry may give; an admin_ policy also
 // grants the read_ policy of its resource ("Read and write").
-var jobTokenPolicyNames = []string{"read_deployments", "admin_deployments", "read_environments", "admin_environments"}
+var jobTokenPolicyNames = []string{"read_deployments", "admin_deployments", "read_environments", "admin_environments",
+	"read_merge_requests"}
 
 // checkGrant refuses a fine-grained personal access token that lacks the route's permission,
 // with GitLab's 403 (DESIGN.md §A9).
