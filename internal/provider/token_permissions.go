@@ -53,6 +53,12 @@ func operationOf(method, path string) string {
 		return "reading the project"
 	case len(segs) > 2 && segs[2] == "repository":
 		return "reading the project's repository tags"
+	case last == "stop":
+		return "stopping an environment"
+	case len(segs) > 2 && segs[2] == "environments":
+		return "looking up an environment"
+	case len(segs) == 3 && segs[2] == "merge_requests":
+		return "listing the project's merge requests"
 	case last == "approval":
 		return "approving or rejecting a deployment"
 	case last == "merge_requests":
