@@ -75,13 +75,20 @@ func newProtocolHarnessAs(t *testing.T, fake *fakegitlab.Server, token string, c
 // token.
 func (h *protocolHarness) reconfigure(fake *fakegitlab.Server, token string) {
 	h.t.Helper()
+	h.reconfigureURL(fake.URL(), token)
+}
+
+// reconfigureURL points the provider configuration of later provider processes at baseURL, with
+// token.
+func (h *protocolHarness) reconfigureURL(baseURL, token string) {
+	h.t.Helper()
 	providerType := h.schemas.Provider.ValueType()
 	credential := "token"
 	if token == jobTokenApp {
 		credential = "job_token"
 	}
 	h.providerConfig = dynamic(h.t, providerType, objectWith(h.t, providerType, map[string]tftypes.Value{
-		"base_url": tftypes.NewValue(tftypes.String, fake.URL()),
+		"base_url": tftypes.NewValue(tftypes.String, baseURL),
 		credential: tftypes.NewValue(tftypes.String, token),
 	}))
 }
