@@ -143,6 +143,8 @@ type cellRun struct {
 	// deployment waiting for approval.
 	baseline objectKey
 	second   int64
+	// renamedTo is the project's new path after the project_renamed event.
+	renamedTo string
 	// notes tell what the cell ran, for failure messages.
 	notes []string
 }
@@ -276,6 +278,10 @@ func runCell(t *testing.T, cell matrixCell) {
 	r.baseline = cell.subject.key(r, &r.inst)
 	cell.event.do(r)
 	r.config = tfConfig{args: copyArgs(args), createBeforeDestroy: cell.cbd}
+	if r.renamedTo != "" {
+		// The user follows the rename in the configuration.
+		r.config.args["project"] = tftypes.NewValue(tftypes.String, r.renamedTo)
+	}
 	cell.change.apply(r, r.config.args)
 
 	before := cell.subject.view(r)
@@ -357,10 +363,6 @@ var knownLimits = []struct {
 var awaitingFix = []struct {
 	pattern, invariant, item string
 }{
-	// A replacement whose delete GitLab refuses (the current deployment, under delete or
-	// cancel_and_delete) is not told at the plan, and the apply sends the refused DELETE.
-	{`^gitlabdeploy_deployment/(success|running)_(delete|cancel_and_delete)/`, invariantToldAtPlan, "issue 18 item 1"},
-	{`^gitlabdeploy_deployment/(success|running)_(delete|cancel_and_delete)/`, invariantNoWriteWhenRefused, "issue 18 item 1"},
 	// "set on_destroy = keep and apply" fails when the same apply holds a change GitLab refuses
 	// (a status it moved on from, or a replacement whose delete it refuses).
 	{`.`, invariantAdviceWorks, "issue 18 item 2"},
@@ -723,6 +725,7 @@ func deploymentMatrix() *matrixSubject {
 		{name: "ci_took_over", do: func(r *cellRun) { r.ciDeploysStaging("success") }},
 		{name: "deleted", do: func(r *cellRun) { r.deleteInGitLab(r.baseline.deployment) }},
 		{name: "approval_rules_added", do: func(r *cellRun) { r.protectStaging() }},
+		{name: "project_renamed", do: func(r *cellRun) { r.renameProject() }},
 	}
 	str := func(v string) tftypes.Value { return tftypes.NewValue(tftypes.String, v) }
 	s.changes = []matrixChange{
@@ -993,6 +996,14 @@ func (r *cellRun) ciDeploysStaging(status string) {
 		 "ci_job": {"name": "deploy-staging", "stage": "deploy"}}]}]}`, shaMain, status))
 }
 
+// renameProject: acme/app moves to platform/web; GitLab keeps a redirect from the old path.
+func (r *cellRun) renameProject() {
+	if err := r.fake.MoveProject("acme/app", "platform/web"); err != nil {
+		r.t.Fatal(err)
+	}
+	r.renamedTo = "platform/web"
+}
+
 // protectStaging: staging gets a protected environment with one approval rule.
 func (r *cellRun) protectStaging() {
 	r.addSeed(`{"projects": [{"id": 1, "path_with_namespace": "acme/app", "protected_environments": [
@@ -1061,6 +1072,7 @@ func approvalMatrix() *matrixSubject {
 		}},
 		{name: "approval_rules_changed", do: func(r *cellRun) { r.reprotectProduction() }},
 		{name: "deployment_deleted", do: func(r *cellRun) { r.deleteInGitLab(r.baseline.deployment) }},
+		{name: "project_renamed", do: func(r *cellRun) { r.renameProject() }},
 	}
 	str := func(v string) tftypes.Value { return tftypes.NewValue(tftypes.String, v) }
 	s.changes = []matrixChange{
