@@ -230,7 +230,7 @@ func TestSend_retriesReadsThatTimeOut(t *testing.T) {
 		}
 		writeJSON(w, 200, deploymentJSON(7, "production", "main", "abc", "success", time.Now(), false))
 	})
-	c := newTestClient(t, s.URL, func(c *Config) { c.RequestTimeout = 100 * time.Millisecond })
+	c := newTestClient(t, s.URL, func(c *Config) { c.RequestTimeout = time.Second })
 	if _, err := c.GetDeployment(context.Background(), "1", 7); err != nil {
 		t.Fatalf("GetDeployment: %v", err)
 	}
@@ -242,7 +242,7 @@ func TestSend_retriesReadsThatTimeOut(t *testing.T) {
 func TestSend_interruptedWriteIsOutcomeUnknown(t *testing.T) {
 	t.Parallel()
 	s := newStub(t, func(_ http.ResponseWriter, r *http.Request, _ int) { hang(r) })
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_, err := newTestClient(t, s.URL).UpdateDeploymentStatus(ctx, "1", 7, StatusSuccess)
 	if !errors.Is(err, ErrOutcomeUnknown) || !errors.Is(err, context.DeadlineExceeded) {
