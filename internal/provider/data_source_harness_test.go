@@ -122,3 +122,39 @@ func TestPlanData_stopsAtValidation(t *testing.T) {
 		t.Errorf("requests after a refused configuration: %v", got)
 	}
 }
+
+// providerBlock sets the provider block of later provider processes to args (the others null),
+// and env as their environment.
+func (h *protocolHarness) providerBlock(env map[string]string, args resourceArgs) {
+	h.t.Helper()
+	h.env = env
+	h.providerConfig = dynamic(h.t, h.schemas.Provider.ValueType(), dataConfigValue(h.t, "the provider", h.schemas.Provider.ValueType(), args))
+}
+
+// configureProvider configures the provider as terraform plan does before any resource: the
+// validation walk calls ValidateProviderConfig on an unconfigured provider, the plan walk
+// ValidateProviderConfig and ConfigureProvider.
+func (h *protocolHarness) configureProvider() *lifecycleResult {
+	h.t.Helper()
+	res := &lifecycleResult{}
+	validate := func(server tfprotov6.ProviderServer) bool {
+		resp, err := server.ValidateProviderConfig(h.ctx, &tfprotov6.ValidateProviderConfigRequest{Config: h.providerConfig})
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		return res.add("ValidateProviderConfig", resp.Diagnostics)
+	}
+	if !validate(h.startProvider(false)) {
+		return res
+	}
+	server := h.startProvider(false)
+	if !validate(server) {
+		return res
+	}
+	resp, err := server.ConfigureProvider(h.ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: h.cli.version, Config: h.providerConfig})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	res.add("ConfigureProvider", resp.Diagnostics)
+	return res
+}

@@ -30,6 +30,8 @@ type protocolHarness struct {
 	// cli is the CLI the provider was configured as, with providerConfig.
 	cli            cliUnderTest
 	providerConfig *tfprotov6.DynamicValue
+	// env stands in for the environment of later provider processes.
+	env map[string]string
 }
 
 func newProtocolHarness(t *testing.T, token string) *protocolHarness {
@@ -96,7 +98,7 @@ func (h *protocolHarness) reconfigureURL(baseURL, token string) {
 // startProvider is a new provider server, as a new provider process is.
 func (h *protocolHarness) startProvider(configured bool) tfprotov6.ProviderServer {
 	h.t.Helper()
-	server, err := providerserver.NewProtocol6WithError(newWithOptions("test", testProviderOptions(nil))())()
+	server, err := providerserver.NewProtocol6WithError(newWithOptions("test", testProviderOptions(h.env))())()
 	if err != nil {
 		h.t.Fatal(err)
 	}

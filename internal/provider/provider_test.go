@@ -17,9 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
-	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
@@ -133,24 +130,25 @@ resource "gitlabdeploy_deployment" "test" {
 `, providerBody, shaRelease)
 }
 
-func deployedBy(username string) statecheck.StateCheck {
-	return statecheck.ExpectKnownValue("gitlabdeploy_deployment.test", tfjsonpath.New("user").AtMapKey("username"),
-		knownvalue.StringExact(username))
+// stagingRelease is the deployment of providerConfigWith, for the in-process harness.
+func stagingRelease() resourceArgs {
+	return resourceArgs{"project": "acme/app", "environment": "staging", "ref": "release/1.x", "sha": shaRelease, "status": "success"}
+}
+
+// deployedByUser checks the state's user, as deployedBy does in Terraform's state.
+func deployedByUser(username string) map[string]knownvalue.Check {
+	return map[string]knownvalue.Check{"user": knownvalue.ObjectPartial(map[string]knownvalue.Check{"username": knownvalue.StringExact(username)})}
 }
 
 func TestAccProvider_configFromEnvironment(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(map[string]string{
-			envBaseURL: fake.URL() + "/api/v4/", envToken: tokenMaintainer, envMaxRetries: "2", envInsecure: "false",
-		}),
-		Steps: []resource.TestStep{{
-			Config:            providerConfigWith(""),
-			ConfigStateChecks: []statecheck.StateCheck{deployedBy("mae")},
-			ConfigPlanChecks:  resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-		}},
-	})
+	h := newProtocolHarnessFor(t, fake, tokenMaintainer)
+	h.providerBlock(map[string]string{
+		envBaseURL: fake.URL() + "/api/v4/", envToken: tokenMaintainer, envMaxRetries: "2", envInsecure: "false",
+	}, resourceArgs{})
+	// runProtoSteps plans again after the apply: the plan must be empty.
+	runProtoSteps(t, h.lifecycle("gitlabdeploy_deployment"), []protoStep{{args: stagingRelease(), state: deployedByUser("mae")}}, nil)
 }
 
 // Inside a CI job with no token configured, the provider uses the job token against the job's
@@ -158,50 +156,38 @@ func TestAccProvider_configFromEnvironment(t *testing.T) {
 func TestAccProvider_jobToken(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
+	h := newProtocolHarnessFor(t, fake, tokenMaintainer)
 	ciJob := map[string]string{envJobToken: jobTokenApp, envCIAPIURL: fake.URL() + "/api/v4"}
 	withToken := map[string]string{
 		envJobToken: jobTokenApp, envCIAPIURL: fake.URL() + "/api/v4", envToken: tokenDeveloper, envBaseURL: fake.URL(),
 	}
-	resource.Test(t, resource.TestCase{
-		Steps: []resource.TestStep{
-			{
-				ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(ciJob),
-				Config:                   providerConfigWith(""),
-				ConfigStateChecks:        []statecheck.StateCheck{deployedBy("mae")},
-			},
-			{
-				ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(nil),
-				Config:                   providerConfigWith(fmt.Sprintf("  base_url = %q\n  job_token = %q", fake.URL(), jobTokenApp)),
-				ConfigPlanChecks:         resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
-			{
-				// The job token may not reach another project.
-				ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(ciJob),
-				Config:                   strings.Replace(providerConfigWith(""), `"acme/app"`, `"acme/tools"`, 1),
-				ExpectError:              errorMatching(`Unable to Create Deployment`, `job token`),
-			},
-			{
-				ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(withToken),
-				Config:                   strings.Replace(providerConfigWith(""), "release/1.x", "main", 1),
-				ConfigStateChecks:        []statecheck.StateCheck{deployedBy("dev")},
-			},
+	tools := stagingRelease()
+	tools["project"] = "acme/tools"
+	onMain := stagingRelease()
+	onMain["ref"] = "main"
+	runProtoSteps(t, h.lifecycle("gitlabdeploy_deployment"), []protoStep{
+		{preConfig: func() { h.providerBlock(ciJob, resourceArgs{}) }, args: stagingRelease(), state: deployedByUser("mae")},
+		{
+			preConfig: func() { h.providerBlock(nil, resourceArgs{"base_url": fake.URL(), "job_token": jobTokenApp}) },
+			args:      stagingRelease(), action: "no-op",
 		},
-	})
+		// The job token may not reach another project.
+		{
+			preConfig: func() { h.providerBlock(ciJob, resourceArgs{}) }, args: tools,
+			expectError: errorMatching(`Unable to Create Deployment`, `job token`),
+		},
+		{preConfig: func() { h.providerBlock(withToken, resourceArgs{}) }, args: onMain, state: deployedByUser("dev")},
+	}, nil)
 }
 
 func TestAccProvider_blockWinsOverEnvironment(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(map[string]string{
-			envBaseURL: "http://127.0.0.1:1", envToken: "wrong-token", envMaxRetries: "many", envInsecure: "maybe",
-		}),
-		Steps: []resource.TestStep{{
-			Config: providerConfigWith(fmt.Sprintf("  base_url = %q\n  token = %q\n  max_retries = 1\n  insecure = false",
-				fake.URL(), tokenMaintainer)),
-			ConfigStateChecks: []statecheck.StateCheck{deployedBy("mae")},
-		}},
-	})
+	h := newProtocolHarnessFor(t, fake, tokenMaintainer)
+	h.providerBlock(map[string]string{
+		envBaseURL: "http://127.0.0.1:1", envToken: "wrong-token", envMaxRetries: "many", envInsecure: "maybe",
+	}, resourceArgs{"base_url": fake.URL(), "token": tokenMaintainer, "max_retries": 1, "insecure": false})
+	runProtoSteps(t, h.lifecycle("gitlabdeploy_deployment"), []protoStep{{args: stagingRelease(), state: deployedByUser("mae")}}, nil)
 }
 
 func TestAccProvider_invalidSettings(t *testing.T) {
@@ -211,39 +197,55 @@ func TestAccProvider_invalidSettings(t *testing.T) {
 	if err := os.WriteFile(notPEM, []byte("hello"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	block := func(extra string) string {
-		return providerConfigWith(fmt.Sprintf("  base_url = %q\n  token = %q\n%s", fake.URL(), tokenMaintainer, extra))
+	h := newProtocolHarnessFor(t, fake, tokenMaintainer)
+	url := resourceArgs{"base_url": fake.URL()}
+	with := func(extra resourceArgs) resourceArgs {
+		out := resourceArgs{}
+		for _, m := range []resourceArgs{url, extra} {
+			for k, v := range m {
+				out[k] = v
+			}
+		}
+		return out
 	}
-	withEnv := func(env map[string]string, body string, want ...string) resource.TestStep {
-		return resource.TestStep{
-			ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(env),
-			Config:                   providerConfigWith(body),
-			ExpectError:              errorMatching(want...),
+	block := func(extra resourceArgs) resourceArgs {
+		return with(resourceArgs{"token": tokenMaintainer, "max_retries": extra["max_retries"], "cacert_file": extra["cacert_file"]})
+	}
+	for i, c := range []struct {
+		env   map[string]string
+		block resourceArgs
+		want  *regexp.Regexp
+	}{
+		{nil, url, errorMatching("Missing GitLab Token", "GITLAB_TOKEN")},
+		{nil, with(resourceArgs{"token": "a", "job_token": "b"}), errorMatching("Conflicting GitLab Credentials", "Set only one")},
+		{nil, with(resourceArgs{"token": ""}), errorMatching("Empty GitLab Token")},
+		{nil, resourceArgs{"base_url": "ftp://gitlab.example.com", "token": "t"}, errorMatching("Invalid GitLab Base URL", `"base_url" is invalid: the URL "ftp://gitlab.example.com" is not an http:// or https:// URL`)},
+		{nil, resourceArgs{"base_url": "127.0.0.1:44219", "token": "t"}, errorMatching("Invalid GitLab Base URL",
+			`"base_url" is invalid: the URL "127.0.0.1:44219" has no scheme: write it as "https://127.0.0.1:44219", or with http:// for a GitLab served without TLS.`)},
+		{map[string]string{envBaseURL: "gitlab.example.com", envToken: "t"}, resourceArgs{}, errorMatching("Invalid GitLab Base URL",
+			`The GITLAB_BASE_URL environment variable is invalid: the URL "gitlab.example.com" has no scheme: write it as "https://gitlab.example.com"`)},
+		{map[string]string{envToken: "t", envMaxRetries: "many"}, url, errorMatching("Invalid GitLab Max Retries Setting", "GITLAB_MAX_RETRIES")},
+		{map[string]string{envToken: "t", envInsecure: "maybe"}, url, errorMatching("Invalid GitLab Insecure Setting", "true or false")},
+		{nil, block(resourceArgs{"max_retries": -1}), errorMatching(`max_retries`, `at least 0`)},
+		{nil, block(resourceArgs{"cacert_file": "/no/such/ca.pem"}), errorMatching(`Unreadable CA Certificate File`, `/no/such/ca.pem`)},
+		{nil, block(resourceArgs{"cacert_file": notPEM}), regexp.MustCompile(`(?s)Unable to Create GitLab Client.*holds\s+no\s+PEM`)},
+		{nil, with(resourceArgs{"token": "not-a-token"}), errorMatching(`Unable to Create Deployment`, `did not accept the credentials`)},
+	} {
+		for k, v := range c.block {
+			if v == nil {
+				delete(c.block, k)
+			}
+		}
+		h.providerBlock(c.env, c.block)
+		// Terraform configures the provider before it plans any resource.
+		res := h.configureProvider()
+		if res.failed == "" {
+			res = h.lifecycle("gitlabdeploy_deployment").apply(stagingRelease())
+		}
+		if res.failed == "" || !c.want.MatchString(res.errorText()) {
+			t.Errorf("setting %d (%v, env %v): failed at %q, want an error matching %s:\n%s", i+1, c.block, c.env, res.failed, c.want, res.errorText())
 		}
 	}
-	url := fmt.Sprintf("  base_url = %q", fake.URL())
-	resource.Test(t, resource.TestCase{
-		Steps: []resource.TestStep{
-			withEnv(nil, url, "Missing GitLab Token", "GITLAB_TOKEN"),
-			withEnv(nil, url+"\n  token = \"a\"\n  job_token = \"b\"", "Conflicting GitLab Credentials", "Set only one"),
-			withEnv(nil, url+"\n  token = \"\"", "Empty GitLab Token"),
-			withEnv(nil, "  base_url = \"ftp://gitlab.example.com\"\n  token = \"t\"", "Invalid GitLab Base URL", `"base_url" is invalid: the URL "ftp://gitlab.example.com" is not an http:// or https:// URL`),
-			withEnv(nil, "  base_url = \"127.0.0.1:44219\"\n  token = \"t\"", "Invalid GitLab Base URL",
-				`"base_url" is invalid: the URL "127.0.0.1:44219" has no scheme: write it as "https://127.0.0.1:44219", or with http:// for a GitLab served without TLS.`),
-			withEnv(map[string]string{envBaseURL: "gitlab.example.com", envToken: "t"}, "", "Invalid GitLab Base URL",
-				`The GITLAB_BASE_URL environment variable is invalid: the URL "gitlab.example.com" has no scheme: write it as "https://gitlab.example.com"`),
-			withEnv(map[string]string{envToken: "t", envMaxRetries: "many"}, url, "Invalid GitLab Max Retries Setting", "GITLAB_MAX_RETRIES"),
-			withEnv(map[string]string{envToken: "t", envInsecure: "maybe"}, url, "Invalid GitLab Insecure Setting", "true or false"),
-			{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Config: block("  max_retries = -1"), ExpectError: errorMatching(`max_retries`, `at least 0`)},
-			{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Config: block(`  cacert_file = "/no/such/ca.pem"`), ExpectError: errorMatching(`Unreadable CA Certificate File`, `/no/such/ca.pem`)},
-			{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Config: block(fmt.Sprintf("  cacert_file = %q", notPEM)), ExpectError: regexp.MustCompile(`(?s)Unable to Create GitLab Client.*holds\s+no\s+PEM`)},
-			{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Config:                   providerConfigWith(fmt.Sprintf("  base_url = %q\n  token = \"not-a-token\"", fake.URL())),
-				ExpectError:              errorMatching(`Unable to Create Deployment`, `did not accept the credentials`),
-			},
-		},
-	})
 }
 
 // A token known only at apply (here from terraform_data, which needs Terraform 1.4) is refused
@@ -276,20 +278,21 @@ func TestAccProvider_tls(t *testing.T) {
 	if err := os.WriteFile(caFile, caPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	block := func(extra string) string {
-		return providerConfigWith(fmt.Sprintf("  base_url = %q\n  token = %q\n%s", tlsServer.URL, tokenMaintainer, extra))
+	h := newProtocolHarnessFor(t, fake, tokenMaintainer)
+	block := func(extra resourceArgs) func() {
+		return func() {
+			args := resourceArgs{"base_url": tlsServer.URL, "token": tokenMaintainer}
+			for k, v := range extra {
+				args[k] = v
+			}
+			h.providerBlock(nil, args)
+		}
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{Config: block(""), ExpectError: errorMatching(`Unable to Create Deployment`, `set "cacert_file"`)},
-			{Config: block(fmt.Sprintf("  cacert_file = %q", caFile)), ConfigStateChecks: []statecheck.StateCheck{deployedBy("mae")}},
-			{
-				Config:           block("  insecure = true"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
-		},
-	})
+	runProtoSteps(t, h.lifecycle("gitlabdeploy_deployment"), []protoStep{
+		{preConfig: block(nil), args: stagingRelease(), expectError: errorMatching(`Unable to Create Deployment`, `set "cacert_file"`)},
+		{preConfig: block(resourceArgs{"cacert_file": caFile}), args: stagingRelease(), state: deployedByUser("mae")},
+		{preConfig: block(resourceArgs{"insecure": true}), args: stagingRelease(), action: "no-op"},
+	}, nil)
 }
 
 func TestProviderSchema_tokensAreSensitive(t *testing.T) {
