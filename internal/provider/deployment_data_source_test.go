@@ -125,7 +125,7 @@ func int64Of(t *testing.T, v attr.Value) int64 {
 	return i.ValueInt64()
 }
 
-func TestAccDeploymentDataSource_basic(t *testing.T) {
+func TestDeploymentDataSource_basic(t *testing.T) {
 	t.Parallel()
 	h := newProtocolHarness(t, tokenReporter)
 	h.planDataOK("gitlabdeploy_deployment", resourceArgs{"project": "acme/app", "deployment_id": 1}, map[string]knownvalue.Check{
@@ -185,7 +185,7 @@ func rulesExact(rules ...knownvalue.Check) knownvalue.Check {
 	return knownvalue.ObjectPartial(map[string]knownvalue.Check{"rules": knownvalue.ListExact(rules)})
 }
 
-func TestAccDeploymentDataSource_notFound(t *testing.T) {
+func TestDeploymentDataSource_notFound(t *testing.T) {
 	t.Parallel()
 	h := newProtocolHarness(t, tokenReporter)
 	for _, c := range []struct {
@@ -261,7 +261,7 @@ func approvalCheck(username, status string, comment knownvalue.Check) knownvalue
 
 // A deployment approved under three rules; GitLab's own summary also lists, under two of them,
 // decisions made for deployment 2, which the data source must not credit to deployment 1.
-func TestAccDeploymentDataSource_approvalsUnderSeveralRules(t *testing.T) {
+func TestDeploymentDataSource_approvalsUnderSeveralRules(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "ds_approvals.json")
 	decide(t, fake, "mae-token", 1, "approved", "ship it") // rule 2: Maintainers
@@ -401,7 +401,7 @@ func TestDataSourceSchemasMatchConverters(t *testing.T) {
 
 // When the repository's tags cannot be read, tag reads null with a warning and the rest of the
 // deployment still reads; a CI deployment's job says whether its ref is a tag.
-func TestAccDeploymentDataSource_tagsUnreadable(t *testing.T) {
+func TestDeploymentDataSource_tagsUnreadable(t *testing.T) {
 	t.Parallel()
 	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{
 		Fault: func(r *http.Request) fakegitlab.Fault {

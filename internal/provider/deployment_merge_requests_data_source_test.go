@@ -7,7 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 )
 
-func TestAccDeploymentMergeRequestsDataSource_basic(t *testing.T) {
+func TestDeploymentMergeRequestsDataSource_basic(t *testing.T) {
 	t.Parallel()
 	h := newProtocolHarnessFor(t, startFake(t, "ds_approvals.json"), tokenReporter)
 	h.planDataOK("gitlabdeploy_deployment_merge_requests", resourceArgs{"project": "acme/app", "deployment_id": 1}, map[string]knownvalue.Check{
@@ -40,7 +40,7 @@ func TestAccDeploymentMergeRequestsDataSource_basic(t *testing.T) {
 
 // GitLab lists no merge requests for a deployment that does not exist; the data source fails
 // instead of reading as a deployment that shipped nothing.
-func TestAccDeploymentMergeRequestsDataSource_notFound(t *testing.T) {
+func TestDeploymentMergeRequestsDataSource_notFound(t *testing.T) {
 	t.Parallel()
 	h := newProtocolHarnessFor(t, startFake(t, "ds_approvals.json"), tokenReporter)
 	for _, c := range []struct {

@@ -356,7 +356,7 @@ func (r *pageRecorder) maxPage(query string) int {
 	return found
 }
 
-func TestAccDeploymentsDataSource_filtersAndOrder(t *testing.T) {
+func TestDeploymentsDataSource_filtersAndOrder(t *testing.T) {
 	t.Parallel()
 	recorder := &pageRecorder{maxPages: map[string]int{}}
 	fake := fakegitlab.NewTestServer(t, historySeed(t), fakegitlab.Options{Fault: recorder.fault})
@@ -457,7 +457,7 @@ func TestAccDeploymentsDataSource_filtersAndOrder(t *testing.T) {
 }
 
 // Every refusal comes at plan time, before any request: no user meets GitLab's 400.
-func TestAccDeploymentsDataSource_planTimeRefusals(t *testing.T) {
+func TestDeploymentsDataSource_planTimeRefusals(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
 	config := func(arguments string) resourceArgs {
@@ -532,7 +532,7 @@ data "gitlabdeploy_deployments" "test" {
 	}
 }
 
-func TestAccDeploymentsDataSource_unknownProject(t *testing.T) {
+func TestDeploymentsDataSource_unknownProject(t *testing.T) {
 	t.Parallel()
 	h := newProtocolHarness(t, tokenReporter)
 	for project, want := range map[string]*regexp.Regexp{
@@ -547,7 +547,7 @@ func TestAccDeploymentsDataSource_unknownProject(t *testing.T) {
 	}
 }
 
-func TestAccDeploymentsDataSource_empty(t *testing.T) {
+func TestDeploymentsDataSource_empty(t *testing.T) {
 	t.Parallel()
 	h := newProtocolHarness(t, tokenMaintainer)
 	// acme/tools has no deployment.

@@ -140,7 +140,7 @@ func deployedByUser(username string) map[string]knownvalue.Check {
 	return map[string]knownvalue.Check{"user": knownvalue.ObjectPartial(map[string]knownvalue.Check{"username": knownvalue.StringExact(username)})}
 }
 
-func TestAccProvider_configFromEnvironment(t *testing.T) {
+func TestProvider_configFromEnvironment(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
 	h := newProtocolHarnessFor(t, fake, tokenMaintainer)
@@ -153,7 +153,7 @@ func TestAccProvider_configFromEnvironment(t *testing.T) {
 
 // Inside a CI job with no token configured, the provider uses the job token against the job's
 // GitLab; an access token, from the block or the environment, wins.
-func TestAccProvider_jobToken(t *testing.T) {
+func TestProvider_jobToken(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
 	h := newProtocolHarnessFor(t, fake, tokenMaintainer)
@@ -180,7 +180,7 @@ func TestAccProvider_jobToken(t *testing.T) {
 	}, nil)
 }
 
-func TestAccProvider_blockWinsOverEnvironment(t *testing.T) {
+func TestProvider_blockWinsOverEnvironment(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
 	h := newProtocolHarnessFor(t, fake, tokenMaintainer)
@@ -190,7 +190,7 @@ func TestAccProvider_blockWinsOverEnvironment(t *testing.T) {
 	runProtoSteps(t, h.lifecycle("gitlabdeploy_deployment"), []protoStep{{args: stagingRelease(), state: deployedByUser("mae")}}, nil)
 }
 
-func TestAccProvider_invalidSettings(t *testing.T) {
+func TestProvider_invalidSettings(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
 	notPEM := filepath.Join(t.TempDir(), "not.pem")
@@ -268,7 +268,7 @@ resource "terraform_data" "token" {
 }
 
 // GitLab behind a private CA: trusted through cacert_file, or not verified with insecure.
-func TestAccProvider_tls(t *testing.T) {
+func TestProvider_tls(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
 	tlsServer := httptest.NewTLSServer(fake.Handler())

@@ -10,7 +10,7 @@ import (
 // source, never taken for a missing project or deployment: a path on a GitLab that is not GitLab's
 // (GitLab answers {"error":"404 Not Found"}), and a web server that is not GitLab (Go's
 // plain-text "404 page not found").
-func TestAccProvider_baseURLMissesAPI(t *testing.T) {
+func TestProvider_baseURLMissesAPI(t *testing.T) {
 	t.Parallel()
 	readers := []struct {
 		name, typeName string
@@ -64,7 +64,7 @@ func TestAccProvider_baseURLMissesAPI(t *testing.T) {
 
 // Importing a deployment that does not exist says so, and that nothing was imported, with the
 // cause of each kind of 404: a missing deployment in a readable project, a project out of reach.
-func TestAccDeploymentResource_importMissing(t *testing.T) {
+func TestDeploymentResource_importMissing(t *testing.T) {
 	t.Parallel()
 	h := newProtocolHarness(t, tokenMaintainer)
 	args := resourceArgs{"project": "acme/app", "environment": "staging", "ref": "main", "sha": shaMain, "status": "success"}
@@ -76,7 +76,7 @@ func TestAccDeploymentResource_importMissing(t *testing.T) {
 	}, nil)
 }
 
-func TestAccDeploymentApprovalResource_importMissing(t *testing.T) {
+func TestDeploymentApprovalResource_importMissing(t *testing.T) {
 	t.Parallel()
 	h := newProtocolHarnessFor(t, startFake(t, approvalSeed), tokenMaintainer)
 	runProtoSteps(t, h.lifecycle("gitlabdeploy_deployment_approval"), []protoStep{{
