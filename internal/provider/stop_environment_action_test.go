@@ -206,8 +206,9 @@ action "gitlabdeploy_stop_environment" "review_app" {
 }
 
 // With Terraform 1.16, an after_destroy trigger stops the environment when the app is destroyed,
-// and not before; on_failure = continue lets a refused stop pass as a warning, halt fails the
-// destroy.
+// and not before. A failed stop never blocks `terraform destroy` (Terraform turns an action's
+// errors into warnings in a destroy walk, whatever on_failure says); inside `terraform apply`, a
+// replacement's failed stop is a warning under on_failure = continue and fails the apply under halt.
 func TestAccStopEnvironmentAction_afterDestroyTrigger(t *testing.T) {
 	t.Parallel()
 	cli := newTerraformCLI(t, 0, 0)
@@ -224,19 +225,25 @@ func TestAccStopEnvironmentAction_afterDestroyTrigger(t *testing.T) {
 		t.Errorf("after the destroy, review/ci-made is %s, want stopped:\n%s", got, out)
 	}
 
-	// rita (Reporter) may not stop it: continue keeps the destroy going with a warning...
-	cli.writeConfig(reviewAppWithStopTrigger(fake, "rita-token", "review/with-on-stop", "continue"))
+	// rita (Reporter) may not stop it. Even under halt, terraform destroy goes on with a warning...
+	cli.writeConfig(reviewAppWithStopTrigger(fake, "rita-token", "review/with-on-stop", "halt"))
 	cli.mustRun(nil, []string{"apply", "-auto-approve", "-no-color"})
 	out = cli.mustRun(nil, []string{"destroy", "-auto-approve", "-no-color"}).output()
 	if !errorMatching("Warning", "Unable to Stop Environment", "Developer role").MatchString(out) {
-		t.Errorf("on_failure = continue: the destroy printed no warning:\n%s", out)
+		t.Errorf("on_failure = halt under terraform destroy: no warning:\n%s", out)
 	}
-	// ...and halt fails it.
-	cli.writeConfig(reviewAppWithStopTrigger(fake, "rita-token", "review/with-on-stop", "halt"))
+	// ...a replacement inside terraform apply goes on under continue...
+	cli.writeConfig(reviewAppWithStopTrigger(fake, "rita-token", "review/with-on-stop", "continue"))
 	cli.mustRun(nil, []string{"apply", "-auto-approve", "-no-color"})
-	out = cli.mustRun(nil, []string{"destroy", "-auto-approve", "-no-color"}, 1).output()
+	out = cli.mustRun(nil, []string{"apply", "-auto-approve", "-no-color", "-replace=terraform_data.review_app"}).output()
+	if !errorMatching("Warning", "Unable to Stop Environment").MatchString(out) {
+		t.Errorf("on_failure = continue on a replacement: no warning:\n%s", out)
+	}
+	// ...and fails under halt.
+	cli.writeConfig(reviewAppWithStopTrigger(fake, "rita-token", "review/with-on-stop", "halt"))
+	out = cli.mustRun(nil, []string{"apply", "-auto-approve", "-no-color", "-replace=terraform_data.review_app"}, 1).output()
 	if !errorMatching("Error", "Unable to Stop Environment").MatchString(out) {
-		t.Errorf("on_failure = halt: the destroy printed no error:\n%s", out)
+		t.Errorf("on_failure = halt on a replacement: the apply printed no error:\n%s", out)
 	}
 	if got := environmentState(t, fake, "review/with-on-stop"); got != "available" {
 		t.Errorf("review/with-on-stop is %s, want available", got)
