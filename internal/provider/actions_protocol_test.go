@@ -103,7 +103,13 @@ func (c *actionCaller) plan(actionType string, args actionArgs) []*tfprotov6.Dia
 // diagnostics of its completed event.
 func (c *actionCaller) invoke(actionType string, args actionArgs) (progress []string, diags []*tfprotov6.Diagnostic) {
 	c.t.Helper()
-	stream, err := c.actions.InvokeAction(context.Background(), &tfprotov6.InvokeActionRequest{
+	return c.invokeWith(context.Background(), actionType, args)
+}
+
+// invokeWith is invoke on ctx.
+func (c *actionCaller) invokeWith(ctx context.Context, actionType string, args actionArgs) (progress []string, diags []*tfprotov6.Diagnostic) {
+	c.t.Helper()
+	stream, err := c.actions.InvokeAction(ctx, &tfprotov6.InvokeActionRequest{
 		ActionType: actionType, Config: c.config(actionType, args),
 	})
 	if err != nil {
@@ -351,7 +357,7 @@ func TestRecordDeploymentAction_recordsOneDeploymentPerInvocation(t *testing.T) 
 	progress, diags = c.invoke(recordActionType, recordArgs("web", nil))
 	expectDiagnostic(t, diags, tfprotov6.DiagnosticSeverityWarning, "Deployment Already Recorded",
 		"GitLab recorded no new deployment: it answered with deployment 6", "created by dev",
-		"The action recorded nothing, and waits for no approval.")
+		"The action recorded nothing.")
 	expectProgress(t, progress, "The action recorded nothing")
 	c.expectRequests("a repeat", map[string]int{routeCreate: 1})
 
@@ -370,12 +376,11 @@ func TestRecordDeploymentAction_repeatOfCurrentSuccessRecordsNothing(t *testing.
 	t.Parallel()
 	fake := startFake(t, "basic.json")
 	// Deployment 2 of basic.json, main to staging by dev, is the current success of staging.
-	progress, diags := newActionCaller(t, fake, tokenMaintainer).invoke(recordActionType,
-		recordArgs("staging", actionArgs{"wait_for_approval": true}))
+	progress, diags := newActionCaller(t, fake, tokenMaintainer).invoke(recordActionType, recordArgs("staging", nil))
 	expectDiagnostic(t, diags, tfprotov6.DiagnosticSeverityWarning, "Deployment Already Recorded",
 		"GitLab recorded no new deployment: it answered with deployment 2", "the one currently deployed to environment \"staging\"",
 		"created by dev (Dave Developer) at 2026-01-06T10:00:00Z",
-		"The action recorded nothing, and waits for no approval.")
+		"The action recorded nothing.")
 	expectProgress(t, progress, "The action recorded nothing")
 	if list := deploymentsIn(t, fake, "staging"); len(list) != 3 || list[len(list)-1].ID != 4 {
 		t.Errorf("deployments to staging = %d, the last %d; want the seeded 3", len(list), list[len(list)-1].ID)

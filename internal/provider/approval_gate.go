@@ -16,9 +16,9 @@ import (
 // approvalHeartbeat is how often the gate logs that it is still waiting when nothing changed.
 const approvalHeartbeat = time.Minute
 
-// markTimeout bounds marking a deployment failed or canceled once the gate has failed, which
-// may happen after the operation's own time is up.
-const markTimeout = time.Minute
+// finalWriteTimeout bounds the status write that ends a gate. It runs on a context of its own,
+// since the operation's may have ended (timeout, Ctrl-C) and GitLab must still learn the outcome.
+const finalWriteTimeout = 30 * time.Second
 
 // approvalGateFailedKey is the private state key set when an update's gate failed: the next
 // status change records a new deployment instead.
@@ -37,46 +37,61 @@ type approvalGate struct {
 	progress func(string)
 }
 
-// errApprovalRejected and errApprovalTimedOut tell why a gate did not open.
-var (
-	errApprovalRejected = errors.New("deployment rejected")
-	errApprovalTimedOut = errors.New("approval wait timed out")
+// gateEnd is how a wait for approval ended.
+type gateEnd int
+
+const (
+	gateApproved gateEnd = iota
+	gateRejected
+	gateTimedOut
+	// gateInterrupted: Terraform asked the provider to stop (Ctrl-C), which cancels the context.
+	gateInterrupted
+	// gateReadFailed: reading the deployment still failed after the client's retries.
+	gateReadFailed
 )
 
-// gateError is a gate that did not open: a rejection (Rejection set) or the time limit.
-type gateError struct {
-	kind      error
-	Rejection *gitlabapi.Approval
-	Pending   int64
-	Waited    time.Duration
+// gateOutcome is what a wait for approval saw.
+type gateOutcome struct {
+	end       gateEnd
+	last      *gitlabapi.Deployment // as GitLab last showed it
+	rejection *gitlabapi.Approval   // set when rejected
+	readErr   error                 // set when a read failed
+	waited    time.Duration
 }
 
-func (e *gateError) Error() string {
-	if e.Rejection != nil {
-		return fmt.Sprintf("rejected by %s", approverName(e.Rejection))
+// finalStatus is the status a gated deployment ends in: approvedStatus once approved ("" leaves
+// it as it is), failed when rejected, and canceled whenever the wait ended otherwise, so that no
+// gated deployment stays running for good (DESIGN.md §B20).
+func (o gateOutcome) finalStatus(approvedStatus string) string {
+	switch o.end {
+	case gateApproved:
+		return approvedStatus
+	case gateRejected:
+		return gitlabapi.StatusFailed
 	}
-	return fmt.Sprintf("%d approvals still pending after %s", e.Pending, e.Waited.Round(time.Second))
+	return gitlabapi.StatusCanceled
 }
 
-func (e *gateError) Unwrap() error { return e.kind }
-
-// wait polls the deployment until it no longer waits for approvals, an approver rejects it or
-// ctx's deadline (the resource's timeouts) passes. d is the deployment as last read, so a
-// deployment that needs no approval costs no request. It returns the deployment as GitLab last
-// showed it, and changes nothing in GitLab.
-func (g approvalGate) wait(ctx context.Context, project string, d *gitlabapi.Deployment) (*gitlabapi.Deployment, error) {
+// wait polls the deployment until it no longer waits for approvals, an approver rejects it, a
+// read fails after the client's retries or ctx ends (the timeouts block, or a stop request).
+// d is the deployment as last read, so a deployment that needs no approval costs no request.
+// It changes nothing in GitLab.
+func (g approvalGate) wait(ctx context.Context, project string, d *gitlabapi.Deployment) gateOutcome {
 	start := time.Now()
 	deadline, hasDeadline := ctx.Deadline()
-	stopped := func() error {
+	ended := func(end gateEnd) gateOutcome { return gateOutcome{end: end, last: d, waited: time.Since(start)} }
+	stopped := func() gateOutcome {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return &gateError{kind: errApprovalTimedOut, Pending: d.PendingApprovalCount, Waited: time.Since(start)}
+			return ended(gateTimedOut)
 		}
-		return ctx.Err()
+		return ended(gateInterrupted)
 	}
 	logged, lastLog := int64(-1), start
 	for {
 		if r := rejection(d); r != nil {
-			return d, &gateError{kind: errApprovalRejected, Rejection: r, Pending: d.PendingApprovalCount}
+			out := ended(gateRejected)
+			out.rejection = r
+			return out
 		}
 		if d.PendingApprovalCount == 0 {
 			if logged >= 0 {
@@ -86,7 +101,7 @@ func (g approvalGate) wait(ctx context.Context, project string, d *gitlabapi.Dep
 				})
 				g.report(fmt.Sprintf("%s is approved after %s; continuing.", capitalize(deploymentSubject(project, d.ID)), waited))
 			}
-			return d, nil
+			return ended(gateApproved)
 		}
 		if now := time.Now(); d.PendingApprovalCount != logged || now.Sub(lastLog) >= approvalHeartbeat {
 			fields := map[string]any{
@@ -104,15 +119,17 @@ func (g approvalGate) wait(ctx context.Context, project string, d *gitlabapi.Dep
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return d, stopped()
+			return stopped()
 		case <-timer.C:
 		}
 		next, err := g.client.GetDeployment(ctx, project, d.ID)
 		if err != nil {
 			if ctx.Err() != nil {
-				return d, stopped()
+				return stopped()
 			}
-			return d, err
+			out := ended(gateReadFailed)
+			out.readErr = err
+			return out
 		}
 		d = next
 	}
@@ -138,17 +155,60 @@ func waitingMessage(project string, d *gitlabapi.Deployment, deadline time.Time,
 	return msg + "."
 }
 
-// hold runs the gate for a deployment until ctx's deadline. When an approver rejects
-// the deployment it is marked failed, when time runs out canceled, so that GitLab's environment
-// history shows it did not go ahead. It returns the deployment as GitLab has it at the end,
-// also on failure, for the caller to keep in state.
-func (g approvalGate) hold(ctx context.Context, project string, d *gitlabapi.Deployment) (*gitlabapi.Deployment, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	subject := deploymentSubject(project, d.ID)
-	d, err := g.wait(ctx, project, d)
-	var ge *gateError
+// finalWrite is the status write that ended a gate.
+type finalWrite struct {
+	status string // the status asked for; "" when none was
+	// unsent says why nothing was sent: "already" (GitLab holds it), "ci" (a CI job's deployment)
+	// or "refused" (GitLab's state machine does not allow it).
+	unsent string
+	err    error // the write failed
+}
+
+// hold runs the gate for a deployment, then writes the status the outcome calls for
+// (finalStatus): approvedStatus once approved, failed on a rejection, canceled on a timeout,
+// an interruption or a read that kept failing. It returns the deployment as GitLab has it at
+// the end, also on failure, for the caller to keep in state.
+func (g approvalGate) hold(ctx context.Context, project string, d *gitlabapi.Deployment, approvedStatus string) (*gitlabapi.Deployment, diag.Diagnostics) {
+	out := g.wait(ctx, project, d)
+	d, write := g.writeFinalStatus(ctx, project, out.last, out.finalStatus(approvedStatus))
+	if out.end == gateApproved && write.status != "" && write.unsent == "" && write.err == nil {
+		g.report(fmt.Sprintf("%s is now %s.", capitalize(deploymentSubject(project, d.ID)), write.status))
+	}
+	return d, g.diagnostics(project, out, write)
+}
+
+// writeFinalStatus moves d to status, on a context of its own (finalWriteTimeout).
+func (g approvalGate) writeFinalStatus(ctx context.Context, project string, d *gitlabapi.Deployment, status string) (*gitlabapi.Deployment, finalWrite) {
+	w := finalWrite{status: status}
 	switch {
-	case err == nil:
+	case status == "":
+	case d.Status == status:
+		w.unsent = "already"
+	case d.CreatedByCI():
+		w.unsent = "ci"
+	default:
+		if _, ok := gitlabapi.TransitionAllowed(d.Status, status); !ok {
+			w.unsent = "refused"
+			break
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalWriteTimeout)
+		defer cancel()
+		moved, err := g.client.UpdateDeploymentStatus(ctx, project, d.ID, status)
+		if err != nil {
+			w.err = err
+			break
+		}
+		d = moved
+	}
+	return d, w
+}
+
+// diagnostics words how a gate ended and what became of the deployment.
+func (g approvalGate) diagnostics(project string, out gateOutcome, write finalWrite) diag.Diagnostics {
+	var diags diag.Diagnostics
+	d := out.last
+	subject := deploymentSubject(project, d.ID)
+	if out.end == gateApproved {
 		if required := requiredApprovals(d); required > 0 && len(d.Approvals) == 0 {
 			diags.AddWarning("GitLab Holds No Approvals for This Deployment", fmt.Sprintf(
 				"Environment %q has approval rules that require %d approval(s), but GitLab reports none pending for "+
@@ -158,65 +218,76 @@ func (g approvalGate) hold(ctx context.Context, project string, d *gitlabapi.Dep
 					"Upgrade GitLab to %s or later, or gate the deployment in a CI job that deploys to the protected "+
 					"environment.", d.Environment.Name, required, subject, gitlabApprovesAPIDeployments, gitlabApprovesAPIDeployments))
 		}
-		return d, diags
-	case !errors.As(err, &ge):
-		addGitLabError(&diags, "Unable to Wait for Deployment Approval", subject, err)
-		return d, diags
+		if write.err != nil {
+			addGitLabError(&diags, "Unable to Update Deployment Status", subject, fmt.Errorf(
+				"it was approved, but moving it to %q failed; it stays %q in GitLab: %w", write.status, d.Status, write.err))
+		}
+		return diags
 	}
-	// The operation's time may be up: marking gets its own.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
-	defer cancel()
 
-	owner, limit := "resource", "timeout"
+	owner := "resource"
 	if g.forAction {
-		owner, limit = "action", "\"invoke\" timeout"
+		owner = "action"
 	}
-	mark, summary := gitlabapi.StatusCanceled, "Deployment Approval Timed Out"
-	detail := fmt.Sprintf("%s still waits for %d approval(s) after %s, the limit set by the %s's "+
-		"\"timeouts\" block.", capitalize(subject), ge.Pending, ge.Waited.Round(time.Second), owner)
-	if ge.Rejection != nil {
-		mark, summary = gitlabapi.StatusFailed, "Deployment Rejected"
-		detail = fmt.Sprintf("%s was rejected by %s", capitalize(subject), approverName(ge.Rejection))
-		if c := derefString(ge.Rejection.Comment); c != "" {
+	var summary, detail, advice string
+	switch out.end {
+	case gateRejected:
+		summary = "Deployment Rejected"
+		detail = fmt.Sprintf("%s was rejected by %s", capitalize(subject), approverName(out.rejection))
+		if c := derefString(out.rejection.Comment); c != "" {
 			detail += fmt.Sprintf(", who commented: %q.", c)
 		} else {
 			detail += " without a comment."
 		}
+	case gateTimedOut:
+		summary = "Deployment Approval Timed Out"
+		detail = fmt.Sprintf("%s still waits for %d approval(s) after %s, the limit set by the %s's "+
+			"\"timeouts\" block.", capitalize(subject), d.PendingApprovalCount, out.waited.Round(time.Second), owner)
+	case gateInterrupted:
+		summary = "Deployment Approval Interrupted"
+		detail = fmt.Sprintf("Terraform asked the provider to stop (as on Ctrl-C) while %s still waited for %d "+
+			"approval(s), after %s.", subject, d.PendingApprovalCount, out.waited.Round(time.Second))
+	case gateReadFailed:
+		summary = "Unable to Wait for Deployment Approval"
+		detail = fmt.Sprintf("Reading %s failed after the configured retries, while it waited for %d approval(s) "+
+			"(after %s): %v.", subject, d.PendingApprovalCount, out.waited.Round(time.Second), out.readErr)
+		advice = adviceFor(out.readErr)
 	}
-
 	switch {
-	case d.Status == mark:
-		detail += fmt.Sprintf(" GitLab holds it as %s.", mark)
-	case d.CreatedByCI():
+	case write.unsent == "already":
+		detail += fmt.Sprintf(" GitLab holds it as %s.", write.status)
+	case write.unsent == "ci":
 		detail += fmt.Sprintf(" It was created by a GitLab CI job, which GitLab does not let the API change; it stays %s.", d.Status)
+	case write.unsent == "refused":
+		detail += fmt.Sprintf(" It stays %s.", d.Status)
+	case write.err != nil:
+		detail += fmt.Sprintf(" Marking it %s failed too (%v); it stays %s in GitLab.", write.status, write.err, d.Status)
 	default:
-		if _, ok := gitlabapi.TransitionAllowed(d.Status, mark); !ok {
-			detail += fmt.Sprintf(" It stays %s.", d.Status)
-			break
-		}
-		marked, markErr := g.client.UpdateDeploymentStatus(ctx, project, d.ID, mark)
-		if markErr != nil {
-			detail += fmt.Sprintf(" Marking it %s failed too (%v); it stays %s in GitLab.", mark, markErr, d.Status)
-			break
-		}
-		d = marked
-		detail += fmt.Sprintf(" It has been marked %s.", mark)
+		detail += fmt.Sprintf(" It has been marked %s.", write.status)
+	}
+	if advice != "" {
+		detail += "\n\n" + advice
 	}
 	if g.forAction {
 		detail += "\n\nInvoking the action again records a new deployment."
 	} else {
 		detail += "\n\nThe state keeps the deployment as GitLab has it; the next apply records a new deployment."
 	}
-	if ge.Rejection == nil {
+	if out.end == gateTimedOut {
+		limit := "timeout"
+		if g.forAction {
+			limit = "\"invoke\" timeout"
+		}
 		detail += fmt.Sprintf(" To wait longer, raise the %s in the %s's \"timeouts\" block.", limit, owner)
 	}
 	diags.AddError(summary, detail)
-	return d, diags
+	return diags
 }
 
 // holdBeforeStatusChange reads the deployment and holds the apply until it is approved, before
-// its status is changed. It returns the deployment as GitLab has it and, when the gate did not
-// open, the reason.
+// its status is changed; when the gate does not open, the deployment is marked failed or
+// canceled. It returns the deployment as GitLab has it and, when the gate did not open, the
+// reason.
 func (g approvalGate) holdBeforeStatusChange(ctx context.Context, project string, id int64) (*gitlabapi.Deployment, diag.Diagnostics) {
 	d, err := g.client.GetDeployment(ctx, project, id)
 	if err != nil {
@@ -224,7 +295,7 @@ func (g approvalGate) holdBeforeStatusChange(ctx context.Context, project string
 		addGitLabError(&diags, "Unable to Wait for Deployment Approval", deploymentSubject(project, id), err)
 		return nil, diags
 	}
-	return g.hold(ctx, project, d)
+	return g.hold(ctx, project, d, "")
 }
 
 // gitlabApprovesAPIDeployments is the first GitLab release whose pending approvals do not depend

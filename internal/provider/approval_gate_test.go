@@ -145,7 +145,7 @@ func TestApprovalGate_opensWhenEveryRuleIsSatisfied(t *testing.T) {
 		decideAs(t, srv, "sam-token", d.ID, gitlabapi.ApprovalApproved, "", "security")
 	}()
 
-	got, diags := testGate(t, srv).hold(withTimeout(t, 10*time.Second), "acme/app", d)
+	got, diags := testGate(t, srv).hold(withTimeout(t, 10*time.Second), "acme/app", d, "")
 	<-done
 	if diags.HasError() {
 		t.Fatalf("hold: %v", diags)
@@ -169,7 +169,7 @@ func TestApprovalGate_rejectionFailsTheDeployment(t *testing.T) {
 		decideAs(t, srv, "quinn-token", d.ID, gitlabapi.ApprovalRejected, "smoke tests are red", "")
 	}()
 
-	got, diags := testGate(t, srv).hold(withTimeout(t, 10*time.Second), "acme/app", d)
+	got, diags := testGate(t, srv).hold(withTimeout(t, 10*time.Second), "acme/app", d, "")
 	<-decided // decideAs may report failures: the test must outlive it
 	if !diags.HasError() {
 		t.Fatal("hold succeeded; want the rejection")
@@ -200,7 +200,7 @@ func TestApprovalGate_timeoutCancelsTheDeployment(t *testing.T) {
 	}()
 
 	start := time.Now()
-	got, diags := testGate(t, srv).hold(withTimeout(t, 300*time.Millisecond), "acme/app", d)
+	got, diags := testGate(t, srv).hold(withTimeout(t, 300*time.Millisecond), "acme/app", d, "")
 	<-decided
 	if elapsed := time.Since(start); elapsed < 300*time.Millisecond || elapsed > 5*time.Second {
 		t.Errorf("hold returned after %s; want about 300ms", elapsed)
@@ -230,7 +230,7 @@ func TestApprovalGate_rejectedCIDeploymentIsFailedByGitLab(t *testing.T) {
 	decideAs(t, srv, "quinn-token", 2, gitlabapi.ApprovalRejected, "", "")
 	srv.ResetStats()
 
-	got, diags := testGate(t, srv).hold(withTimeout(t, 10*time.Second), "acme/app", d)
+	got, diags := testGate(t, srv).hold(withTimeout(t, 10*time.Second), "acme/app", d, "")
 	if !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "GitLab holds it as failed") ||
 		!strings.Contains(diags.Errors()[0].Detail(), "without a comment") {
 		t.Fatalf("diagnostics = %v", diags)
@@ -250,7 +250,7 @@ func TestApprovalGate_noApprovalNeeded(t *testing.T) {
 	d := recordAsDora(t, srv, "staging")
 	srv.ResetStats()
 
-	got, diags := testGate(t, srv).hold(withTimeout(t, time.Second), "acme/app", d)
+	got, diags := testGate(t, srv).hold(withTimeout(t, time.Second), "acme/app", d, "")
 	if diags.HasError() || got != d {
 		t.Fatalf("hold = %v, %v", got, diags)
 	}
@@ -273,6 +273,17 @@ func approval(token string) decision {
 // apply waits.
 func decideWhenRecorded(t *testing.T, srv *fakegitlab.Server, afterID int64, decisions ...decision) {
 	t.Helper()
+	watchRecorded(t, srv, afterID, func(d gitlabapi.Deployment) {
+		for _, dec := range decisions {
+			decideAs(t, srv, dec.token, d.ID, dec.status, dec.comment, dec.representedAs)
+		}
+	})
+}
+
+// watchRecorded calls seen once for every deployment of acme/app with an id above afterID, as
+// listed when it first appears, until the test ends.
+func watchRecorded(t *testing.T, srv *fakegitlab.Server, afterID int64, seen func(gitlabapi.Deployment)) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	t.Cleanup(func() { cancel(); <-done })
@@ -291,9 +302,7 @@ func decideWhenRecorded(t *testing.T, srv *fakegitlab.Server, afterID int64, dec
 					continue
 				}
 				handled[d.ID] = true
-				for _, dec := range decisions {
-					decideAs(t, srv, dec.token, d.ID, dec.status, dec.comment, dec.representedAs)
-				}
+				seen(d)
 			}
 			select {
 			case <-ctx.Done():
@@ -592,7 +601,7 @@ func TestApprovalGate_olderGitLabWarns(t *testing.T) {
 		{"no rules", gitlabapi.Deployment{ID: 7, ApprovalSummary: &gitlabapi.ApprovalSummary{}}, false},
 	} {
 		tc.d.Environment.Name = "production"
-		got, diags := testGate(t, srv).hold(withTimeout(t, time.Second), "acme/app", &tc.d)
+		got, diags := testGate(t, srv).hold(withTimeout(t, time.Second), "acme/app", &tc.d, "")
 		if diags.HasError() || got.ID != 7 {
 			t.Fatalf("%s: hold = %v, %v", tc.name, got, diags)
 		}

@@ -154,10 +154,10 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"wait_for_approval": schema.BoolAttribute{
-				MarkdownDescription: "Hold the apply until every approval rule of the environment is satisfied: a " +
-					"rejection marks the deployment `failed`, the `timeouts` limit `canceled`, and either fails the " +
-					"apply. Needs GitLab " + gitlabApprovesAPIDeployments + " or later; default `false`, see " +
-					"[Waiting for approval](#waiting-for-approval).",
+				MarkdownDescription: "Hold the apply until every approval rule of the environment is satisfied: a new " +
+					"deployment is `running` until approved, then moved to `status`, while a rejection marks it `failed`, " +
+					"a timeout or interruption `canceled`, and fails the apply. Needs GitLab " + gitlabApprovesAPIDeployments +
+					" or later; default `false`, see [Waiting for approval](#waiting-for-approval).",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
@@ -270,7 +270,8 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	d := r.record(ctx, &plan, &resp.Diagnostics)
+	gated, plannedStatus := plan.WaitForApproval.ValueBool(), plan.Status.ValueString()
+	d := r.record(ctx, &plan, gated, &resp.Diagnostics)
 	if d == nil {
 		return
 	}
@@ -279,8 +280,8 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	// failure later in Create leaves it tracked (tainted) rather than lost.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	r.completeIdentity(ctx, resp.Identity, plan.Project.ValueString(), d.ID, &resp.Diagnostics)
-	if plan.WaitForApproval.ValueBool() && !resp.Diagnostics.HasError() {
-		d, diags := r.gate.hold(ctx, plan.Project.ValueString(), d)
+	if gated && !resp.Diagnostics.HasError() {
+		d, diags := r.gate.hold(ctx, plan.Project.ValueString(), d, plannedStatus)
 		resp.Diagnostics.Append(diags...)
 		plan.setFromAPI(d)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -550,15 +551,20 @@ func (r *deploymentResource) planChange(ctx context.Context, req resource.Modify
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &planned)...)
 }
 
-// record creates the deployment in GitLab, or returns nil with the reason in diags.
-func (r *deploymentResource) record(ctx context.Context, plan *deploymentResourceModel, diags *diag.Diagnostics) *gitlabapi.Deployment {
-	return recordDeployment(ctx, r.client, plan.Project.ValueString(), gitlabapi.CreateDeploymentOptions{
+// record creates the deployment in GitLab, or returns nil with the reason in diags. A gated
+// deployment is recorded running, and gets its planned status once approved (DESIGN.md §B20).
+func (r *deploymentResource) record(ctx context.Context, plan *deploymentResourceModel, gated bool, diags *diag.Diagnostics) *gitlabapi.Deployment {
+	opts := gitlabapi.CreateDeploymentOptions{
 		Environment: plan.Environment.ValueString(),
 		Ref:         plan.Ref.ValueString(),
 		SHA:         plan.SHA.ValueString(),
 		Tag:         plan.Tag.ValueBool(),
 		Status:      plan.Status.ValueString(),
-	}, diags)
+	}
+	if gated {
+		opts.Status = gitlabapi.StatusRunning
+	}
+	return recordDeployment(ctx, r.client, plan.Project.ValueString(), opts, diags)
 }
 
 // moveStatus asks GitLab to move the deployment to the planned status, or returns nil with the

@@ -45,14 +45,23 @@ var errorAdvice = []struct {
 		"later, or raise \"max_retries\"."},
 	{context.DeadlineExceeded, "The operation ran out of time. Raise the matching value in the resource's " +
 		"\"timeouts\" block, or try again."},
-	{context.Canceled, "The operation was interrupted."},
+	{context.Canceled, "Terraform asked the provider to stop (as on Ctrl-C). Run terraform plan to see what " +
+		"GitLab holds now."},
 }
 
 // gitlabErrorDetail explains a failed GitLab request about subject (for example `deployment 7 of
-// project "acme/app"`): what happened, GitLab's own answer, and what the user can do.
+// project "acme/app"`): what happened, GitLab's own answer, and what the user can do. A stop
+// request or a timeout is said to be one, not blamed on GitLab.
 func gitlabErrorDetail(subject string, err error) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "GitLab refused or failed the request for %s.\n\nCause: %s", subject, err.Error())
+	what := "GitLab refused or failed the request for %s."
+	switch {
+	case errors.Is(err, context.Canceled):
+		what = "The request for %s was interrupted: Terraform asked the provider to stop."
+	case errors.Is(err, context.DeadlineExceeded):
+		what = "The request for %s ran out of time."
+	}
+	fmt.Fprintf(&b, what+"\n\nCause: %s", subject, err.Error())
 	if advice := adviceFor(err); advice != "" {
 		b.WriteString("\n\n")
 		b.WriteString(advice)

@@ -8,13 +8,17 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
 )
 
-var _ action.ActionWithConfigure = (*recordDeploymentAction)(nil)
+var (
+	_ action.ActionWithConfigure      = (*recordDeploymentAction)(nil)
+	_ action.ActionWithValidateConfig = (*recordDeploymentAction)(nil)
+)
 
 // recordDeploymentAction records a deployment each time it runs, typically from the
 // action_trigger of whatever Terraform deploys. It keeps nothing in the state, so nothing has
@@ -81,15 +85,16 @@ func (a *recordDeploymentAction) Schema(ctx context.Context, _ action.SchemaRequ
 			},
 			"status": schema.StringAttribute{
 				MarkdownDescription: "Status recorded: " + enumMarkdown(gitlabapi.APIStatuses) + " (default `" +
-					gitlabapi.StatusSuccess + "`). The action moves it no further: fired before a change, it cannot " +
+					gitlabapi.StatusSuccess + "`); with `wait_for_approval`, the deployment is `running` until approved, " +
+					"then moved to this status. The action moves it no further: fired before a change, it cannot " +
 					"know how the change ends.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOf(gitlabapi.APIStatuses...)},
 			},
 			"wait_for_approval": schema.BoolAttribute{
-				MarkdownDescription: "After recording the deployment, hold until every approval rule of its " +
-					"environment is satisfied: a rejection marks it `failed`, the `invoke` timeout `canceled`, and " +
-					"either fails the action. Default `false`; see [Waiting for approval](#waiting-for-approval).",
+				MarkdownDescription: "Record the deployment `running` and hold until every approval rule of its " +
+					"environment is satisfied, then move it to `status`; a rejection marks it `failed`, a timeout or " +
+					"interruption `canceled`, and fails the action. Default `false`; see [Waiting for approval](#waiting-for-approval).",
 				Optional: true,
 			},
 		},
@@ -104,6 +109,20 @@ func (a *recordDeploymentAction) Configure(_ context.Context, req action.Configu
 		a.client = data.client
 		a.gate = approvalGate{client: data.client, interval: data.approvalPollInterval, forAction: true}
 	}
+}
+
+// ValidateConfig warns of a gated record asked to stay running: nothing would move it later.
+func (a *recordDeploymentAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
+	var m recordDeploymentActionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || !m.WaitForApproval.ValueBool() || m.Status.ValueString() != gitlabapi.StatusRunning {
+		return
+	}
+	resp.Diagnostics.AddAttributeWarning(path.Root("status"), "Gated Deployment Stays Running",
+		"With wait_for_approval, the action records the deployment as running until it is approved, then moves it "+
+			"to \"status\". With status = \"running\" it stays running in GitLab for good: an action keeps nothing, so "+
+			"nothing moves it later.\n\nLeave \"status\" out to have it moved to \"success\" once approved, or use the "+
+			"gitlabdeploy_deployment resource to follow the change's outcome.")
 }
 
 func (a *recordDeploymentAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
@@ -132,24 +151,29 @@ func (a *recordDeploymentAction) Invoke(ctx context.Context, req action.InvokeRe
 	if m.Status.IsNull() {
 		opts.Status = gitlabapi.StatusSuccess
 	}
+	finalStatus, gated := opts.Status, m.WaitForApproval.ValueBool()
+	if gated {
+		// Shown as running until approved, then moved to its status (DESIGN.md §B20).
+		opts.Status = gitlabapi.StatusRunning
+	}
 	d, outcome := createDeployment(ctx, a.client, project, opts, &resp.Diagnostics)
 	if d == nil {
 		return
 	}
 	if outcome != gitlabapi.Recorded {
 		// An action tracks nothing, so a deployment an earlier create of this apply holds is no
-		// conflict: either way nothing new was recorded. Nothing new needs approval either, and
-		// the gate must not mark a deployment someone else made failed.
-		detail := existingDeploymentDetail(project, d) + " The action recorded nothing, and waits for no approval."
+		// conflict: either way nothing new was recorded. Only an ungated record gets here: GitLab
+		// records every running create anew (DESIGN.md §B4).
+		detail := existingDeploymentDetail(project, d) + " The action recorded nothing."
 		resp.Diagnostics.AddWarning("Deployment Already Recorded", detail)
 		progress(detail)
 		return
 	}
 	progress(fmt.Sprintf("Recorded deployment %s (id %d) in project %q.", deploymentDisplayName(d), d.ID, project))
-	if m.WaitForApproval.ValueBool() {
+	if gated {
 		gate := a.gate
 		gate.progress = progress
-		_, diags := gate.hold(ctx, project, d)
+		_, diags := gate.hold(ctx, project, d, finalStatus)
 		resp.Diagnostics.Append(diags...)
 	}
 }

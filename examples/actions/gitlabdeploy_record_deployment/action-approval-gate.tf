@@ -1,9 +1,8 @@
 # Held for approval before the change: on a protected environment with
-# approval rules, the deployment is recorded as running before the service is
-# updated, and the update waits until every rule is approved. A rejection or the
-# invoke timeout fails the apply before the update; the deployment is then
-# marked failed or canceled. The action does not move the status afterwards:
-# to follow the outcome, use the gitlabdeploy_deployment resource.
+# approval rules, the deployment is recorded as running and the update waits
+# until every rule is approved; the deployment is then moved to success, before
+# the service is updated. A rejection, the invoke timeout or Ctrl-C fails the
+# apply before the update, and marks the deployment failed or canceled.
 resource "terraform_data" "service" {
   input = var.image
 
@@ -21,7 +20,6 @@ action "gitlabdeploy_record_deployment" "gated" {
     environment       = "production"
     ref               = "main"
     sha               = var.image_sha
-    status            = "running"
     wait_for_approval = true
 
     timeouts {
