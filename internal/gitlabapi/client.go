@@ -38,11 +38,18 @@ type Config struct {
 	RetryWaitMax time.Duration
 	// RequestTimeout bounds one try, from sending to the end of the answer; zero means 60s.
 	RequestTimeout time.Duration
+	// UnreachableTimeout bounds the retries of a request that has never reached GitLab
+	// (connection refused, dial timeout), counted from its first try: a wrong address fails
+	// soon, a GitLab that restarts can be waited for longer. Zero means 30s.
+	UnreachableTimeout time.Duration
 	// PageConcurrency bounds the list pages fetched at once; zero means 8.
 	PageConcurrency int
 
-	// Log receives one line per retry and reconciliation; it never sees a credential.
+	// Log receives one line per request and reconciliation, at DEBUG; it never sees a credential.
 	Log func(ctx context.Context, msg string, fields map[string]any)
+	// Warn receives one line per retry and per request given up, with the reason; it never sees
+	// a credential.
+	Warn func(ctx context.Context, msg string, fields map[string]any)
 }
 
 // Client talks to one GitLab instance. It is safe for concurrent use.
@@ -139,6 +146,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.PageConcurrency <= 0 {
 		cfg.PageConcurrency = 8
 	}
+	if cfg.UnreachableTimeout <= 0 {
+		cfg.UnreachableTimeout = DefaultUnreachableTimeout
+	}
 	if cfg.MaxRetries < 0 {
 		cfg.MaxRetries = 0
 	}
@@ -183,6 +193,15 @@ func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
 		c.cfg.Log(ctx, msg, fields)
 	}
 }
+
+func (c *Client) warn(ctx context.Context, msg string, fields map[string]any) {
+	if c.cfg.Warn != nil {
+		c.cfg.Warn(ctx, msg, fields)
+	}
+}
+
+// DefaultUnreachableTimeout is Config.UnreachableTimeout's default.
+const DefaultUnreachableTimeout = 30 * time.Second
 
 // projectPath is the API path of a project given by numeric id or full path.
 func projectPath(project string) string {

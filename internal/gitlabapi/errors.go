@@ -50,6 +50,9 @@ var (
 	// ErrOutcomeUnknown marks a write that GitLab may or may not have applied: its answer was
 	// lost and looking at GitLab afterwards did not settle the question.
 	ErrOutcomeUnknown = errors.New("the outcome of the request is unknown")
+	// ErrUnreachable is a request that never reached GitLab: the address is wrong (refused, no
+	// such host, not a TLS server) or GitLab is down.
+	ErrUnreachable = errors.New("GitLab could not be reached")
 	// ErrUntrustedCertificate is a TLS certificate this machine does not trust.
 	ErrUntrustedCertificate = errors.New("GitLab's TLS certificate is not trusted")
 	// ErrNotJSON is a successful answer that is not GitLab's JSON, as from a web page at the

@@ -29,6 +29,7 @@ func TestClientLog_everyRequestAndRetry(t *testing.T) {
 			defer mu.Unlock()
 			lines = append(lines, logLine{msg, fields})
 		}
+		cfg.Warn = cfg.Log
 	})
 	if _, err := c.ListDeployments(context.Background(), fakeProject, ListDeploymentsOptions{Environment: "history"}); err != nil {
 		t.Fatal(err)

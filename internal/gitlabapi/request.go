@@ -47,6 +47,7 @@ func (c call) write() bool { return c.method != http.MethodGet }
 // GitLab did not apply it. Every try after the first counts against MaxRetries and each wait is
 // at most RetryWaitMax, so the time spent is bounded.
 func (c *Client) send(ctx context.Context, req call) (*gitlab.Response, error) {
+	first := time.Now()
 	for try := 1; ; try++ {
 		resp, err := c.sendOnce(ctx, req, try)
 		if err == nil {
@@ -65,13 +66,18 @@ func (c *Client) send(ctx context.Context, req call) (*gitlab.Response, error) {
 			return resp, err
 		}
 		fields := map[string]any{"method": req.method, "path": "/" + req.path, "try": try, "reason": reason, "error": err.Error()}
+		if unreached(err) && time.Since(first)+wait > c.cfg.UnreachableTimeout {
+			fields["unreachable_timeout"] = c.cfg.UnreachableTimeout.String()
+			c.warn(ctx, "giving up on GitLab request: GitLab stayed unreachable", fields)
+			return resp, fmt.Errorf("gave up after %d tries in %s: %w", try, time.Since(first).Round(time.Second), err)
+		}
 		if try > c.cfg.MaxRetries {
 			fields["max_retries"] = c.cfg.MaxRetries
-			c.log(ctx, "giving up on GitLab request: no retries left", fields)
+			c.warn(ctx, "giving up on GitLab request: no retries left", fields)
 			return resp, fmt.Errorf("gave up after %d tries; the last: %w", try, err)
 		}
 		fields["try"], fields["wait"] = try+1, wait.String()
-		c.log(ctx, "retrying GitLab request", fields)
+		c.warn(ctx, "retrying GitLab request", fields)
 		if sleepErr := sleep(ctx, wait); sleepErr != nil {
 			return resp, fmt.Errorf("%w while waiting to try again after: %w", sleepErr, err)
 		}
@@ -221,15 +227,19 @@ func newTransportError(err error, sent bool) *transportError {
 		return &transportError{err: err, sent: sent, permanent: true, kind: ErrUntrustedCertificate}
 	case errors.As(err, &recordErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		// https:// for a server that speaks plain HTTP, or some other non-TLS service.
-		return &transportError{err: err, sent: sent, permanent: true}
+		return &transportError{err: err, sent: sent, permanent: true, kind: ErrUnreachable}
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		return &transportError{err: err, sent: sent, permanent: true}
+		return &transportError{err: err, sent: sent, permanent: true, kind: ErrUnreachable}
+	case !sent:
+		return &transportError{err: err, kind: ErrUnreachable}
 	}
 	return &transportError{err: err, sent: sent}
 }
 
 func (e *transportError) Error() string {
 	switch {
+	case e.kind == ErrUnreachable:
+		return "could not reach GitLab: " + e.err.Error()
 	case e.kind != nil:
 		return fmt.Sprintf("%v: %v", e.kind, e.err)
 	case e.sent:
@@ -243,6 +253,12 @@ func (e *transportError) Unwrap() []error {
 		return []error{e.kind, e.err}
 	}
 	return []error{e.err}
+}
+
+// unreached reports whether a failed request never reached GitLab.
+func unreached(err error) bool {
+	var te *transportError
+	return errors.As(err, &te) && !te.sent
 }
 
 // outcomeUnknown reports whether a failed request may have been applied by GitLab.

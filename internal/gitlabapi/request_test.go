@@ -407,3 +407,47 @@ func TestAPIURL(t *testing.T) {
 		}
 	}
 }
+
+// Item 10 of issue 18: a wrong address (nothing listens) fails once UnreachableTimeout has passed,
+// whatever max_retries allows, and every retry is a warning with its reason.
+func TestSend_unreachableGitLabGivesUpAfterUnreachableTimeout(t *testing.T) {
+	t.Parallel()
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+
+	var warnings logRecorder
+	c := newTestClient(t, "http://"+addr, func(c *Config) {
+		c.MaxRetries, c.UnreachableTimeout, c.Warn = 1_000_000, 100*time.Millisecond, warnings.log
+	})
+	_, err = c.GetDeployment(context.Background(), "1", 7)
+	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("error %v, want ErrUnreachable saying connection refused", err)
+	}
+	lines := strings.Split(warnings.all(), "\n")
+	if len(lines) < 2 || len(lines) > 1000 {
+		t.Fatalf("%d warnings, want a few retries then the end:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	for _, line := range lines[:len(lines)-1] {
+		if !strings.Contains(line, "retrying GitLab request") || !strings.Contains(line, "reason:the connection failed before the request was sent") {
+			t.Errorf("retry warning %q does not give its reason", line)
+		}
+	}
+	if last := lines[len(lines)-1]; !strings.Contains(last, "GitLab stayed unreachable") || !strings.Contains(last, "unreachable_timeout:100ms") {
+		t.Errorf("last warning %q does not say why it gave up", last)
+	}
+}
+
+func TestNew_unreachableTimeoutDefaultsTo30s(t *testing.T) {
+	t.Parallel()
+	c, err := New(Config{BaseURL: "https://gitlab.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.cfg.UnreachableTimeout != 30*time.Second {
+		t.Errorf("UnreachableTimeout = %s, want 30s", c.cfg.UnreachableTimeout)
+	}
+}

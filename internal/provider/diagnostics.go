@@ -28,6 +28,9 @@ var errorAdvice = []struct {
 	{gitlabapi.ErrForbidden, "The token's user lacks the permission. Reading deployments needs the Reporter " +
 		"role, creating and updating them Developer, deleting them Maintainer; on a protected environment " +
 		"the user also needs deploy access."},
+	{gitlabapi.ErrUnreachable, "The provider could not reach GitLab at \"base_url\" (or GITLAB_BASE_URL): check its " +
+		"scheme (https:// or http://), host and port, and the network. A connection that fails is retried for " +
+		"\"unreachable_timeout\" (default 30s); raise it in the provider block to wait for a GitLab that is restarting."},
 	{gitlabapi.ErrRouteNotFound, "The answer did not come from GitLab's API. Check that \"base_url\" (or " +
 		"GITLAB_BASE_URL) is the address of your GitLab, such as https://gitlab.example.com."},
 	{gitlabapi.ErrNotJSON, "The answer was not GitLab API JSON, as when \"base_url\" (or GITLAB_BASE_URL) leads " +

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -93,15 +94,26 @@ func interruptOnGateRead(t *testing.T) (*fakegitlab.Server, context.Context) {
 	return fake, ctx
 }
 
+// approveAllSeeing has every rule of production approve each new deployment of acme/app, and
+// keeps the status each had when the approvers first saw it, by id.
+func approveAllSeeing(t *testing.T, fake *fakegitlab.Server) *sync.Map {
+	var seen sync.Map
+	watchRecorded(t, fake, 6, func(d gitlabapi.Deployment) {
+		seen.Store(d.ID, d.Status)
+		for _, dec := range []decision{approval("mae-token"), approval("quinn-token"),
+			{token: "sam-token", status: "approved", representedAs: "security"}} {
+			decideAs(t, fake, dec.token, d.ID, dec.status, dec.comment, dec.representedAs)
+		}
+	})
+	return &seen
+}
+
 // Item 6 of issue 18: a gated success is running while approvers look at it, and success once
 // approved.
 func TestProtocolDeployment_gatedSuccessRunsUntilApproved(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, approvalSeed)
-	var seen sync.Map
-	watchRecorded(t, fake, 6, func(d gitlabapi.Deployment) { seen.Store(d.ID, d.Status) })
-	decideWhenRecorded(t, fake, 6, approval("mae-token"), approval("quinn-token"),
-		decision{token: "sam-token", status: "approved", representedAs: "security"})
+	seen := approveAllSeeing(t, fake)
 	h := newProtocolHarnessFor(t, fake, "dora-token")
 	resp := h.createDeployment(context.Background(), gatedRelease("production", "success"))
 	checkDiags(t, "ApplyResourceChange", resp.Diagnostics)
@@ -165,10 +177,7 @@ func TestRecordDeploymentAction_gatedRecordEndings(t *testing.T) {
 	t.Run("approved", func(t *testing.T) {
 		t.Parallel()
 		fake := startFake(t, approvalSeed)
-		var seen sync.Map
-		watchRecorded(t, fake, 6, func(d gitlabapi.Deployment) { seen.Store(d.ID, d.Status) })
-		decideWhenRecorded(t, fake, 6, approval("mae-token"), approval("quinn-token"),
-			decision{token: "sam-token", status: "approved", representedAs: "security"})
+		seen := approveAllSeeing(t, fake)
 		progress, diags := newActionCaller(t, fake, "dora-token").invoke(recordActionType,
 			recordArgs("production", actionArgs{"wait_for_approval": true, "timeouts": actionArgs{"invoke": "10s"}}))
 		expectNoDiagnostics(t, diags)
@@ -199,4 +208,24 @@ func TestRecordDeploymentAction_gatedRunningWarns(t *testing.T) {
 		tfprotov6.DiagnosticSeverityWarning, "Gated Deployment Stays Running", "Leave \"status\" out", "[at", "status")
 	expectNoDiagnostics(t, c.validate(recordActionType, recordArgs("production", actionArgs{"wait_for_approval": true})))
 	expectNoDiagnostics(t, c.validate(recordActionType, recordArgs("production", actionArgs{"status": "running"})))
+}
+
+// Item 10 of issue 18: a base_url nothing answers at fails naming base_url, and the setting that
+// waits longer for a GitLab that is restarting.
+func TestProtocolDeployment_unreachableBaseURLNamed(t *testing.T) {
+	t.Parallel()
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close() // a typo in the port: nothing listens
+	h := newProtocolHarnessFor(t, startFake(t, approvalSeed), "dora-token")
+	h.reconfigureURL("http://"+addr, "dora-token")
+	h.configure(h.server)
+	resp := h.createDeployment(context.Background(), actionArgs{"project": "acme/app", "environment": "staging",
+		"ref": "main", "sha": shaMain, "status": "success"})
+	expectDiagnostic(t, resp.Diagnostics, tfprotov6.DiagnosticSeverityError, "Unable to Create Deployment",
+		"could not reach GitLab", "connection refused", `The provider could not reach GitLab at "base_url"`,
+		`"unreachable_timeout" (default 30s); raise it in the provider block to wait for a GitLab that is restarting`)
 }

@@ -92,6 +92,8 @@ type providerModel struct {
 	CACertFile types.String `tfsdk:"cacert_file"`
 	Insecure   types.Bool   `tfsdk:"insecure"`
 	MaxRetries types.Int64  `tfsdk:"max_retries"`
+
+	UnreachableTimeout types.String `tfsdk:"unreachable_timeout"`
 }
 
 // New returns the provider factory for the given release version.
@@ -160,6 +162,12 @@ func (p *gitlabDeployProvider) Schema(_ context.Context, _ provider.SchemaReques
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.AtLeast(0)},
 			},
+			"unreachable_timeout": schema.StringAttribute{
+				MarkdownDescription: "How long a request that cannot reach GitLab at all (connection refused or timed " +
+					"out) is retried, such as `2m`; default `30s`. Raise it to wait for a GitLab that is restarting.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator{}},
+			},
 		},
 	}
 }
@@ -182,12 +190,18 @@ func (p *gitlabDeployProvider) Configure(ctx context.Context, req provider.Confi
 			secrets = append(secrets, s)
 		}
 	}
+	apiLogger := func(ctx context.Context) context.Context {
+		ctx = tflog.NewSubsystem(ctx, apiLogSubsystem, tflog.WithLevelFromEnv(apiLogLevelVariable))
+		ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, apiLogSubsystem, secrets...)
+		return tflog.SubsystemMaskMessageStrings(ctx, apiLogSubsystem, secrets...)
+	}
+	// Retries are warnings, written whatever TF_LOG says (DESIGN.md §B11).
+	cfg.Warn = func(ctx context.Context, msg string, fields map[string]any) {
+		tflog.SubsystemWarn(apiLogger(ctx), apiLogSubsystem, msg, fields)
+	}
 	if logsRequested(os.Environ()) {
 		cfg.Log = func(ctx context.Context, msg string, fields map[string]any) {
-			ctx = tflog.NewSubsystem(ctx, apiLogSubsystem, tflog.WithLevelFromEnv(apiLogLevelVariable))
-			ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, apiLogSubsystem, secrets...)
-			ctx = tflog.SubsystemMaskMessageStrings(ctx, apiLogSubsystem, secrets...)
-			tflog.SubsystemDebug(ctx, apiLogSubsystem, msg, fields)
+			tflog.SubsystemDebug(apiLogger(ctx), apiLogSubsystem, msg, fields)
 		}
 	}
 	client, err := gitlabapi.New(cfg)
@@ -304,6 +318,16 @@ func providerSettings(baseURL string) []providerSetting {
 				return nil
 			},
 		},
+		{
+			name: "unreachable_timeout", def: gitlabapi.DefaultUnreachableTimeout.String(), summary: "Invalid GitLab Unreachable Timeout",
+			arg: func(m *providerModel) attr.Value { return m.UnreachableTimeout },
+			parse: func(cfg *gitlabapi.Config, v string) (err error) {
+				if cfg.UnreachableTimeout, err = time.ParseDuration(strings.TrimSpace(v)); err != nil || cfg.UnreachableTimeout <= 0 {
+					return fmt.Errorf("%q is not a positive duration; write it as a number with a unit, such as \"30s\" or \"2m\"", v)
+				}
+				return nil
+			},
+		},
 	}
 }
 
@@ -330,7 +354,7 @@ func (p *gitlabDeployProvider) clientConfig(config providerModel) (gitlabapi.Con
 			continue
 		case !arg.IsNull():
 			value, source = settingString(arg), fmt.Sprintf("%q", s.name)
-		case getenv(s.env) != "":
+		case s.env != "" && getenv(s.env) != "":
 			value, source = getenv(s.env), "The "+s.env+" environment variable"
 		}
 		if err := s.parse(&cfg, value); err != nil && source != "" {
@@ -383,10 +407,16 @@ func (p *gitlabDeployProvider) credentials(config providerModel, cfg *gitlabapi.
 	return diags
 }
 
+// unknownSetting refuses an argument not known until apply; env is empty for a setting that no
+// environment variable gives.
 func unknownSetting(name, env string) diag.Diagnostic {
+	fix := "leave it out for its default"
+	if env != "" {
+		fix = "leave it out and set the " + env + " environment variable"
+	}
 	return diag.NewAttributeErrorDiagnostic(path.Root(name), "Unknown GitLab Provider Setting",
 		fmt.Sprintf("The provider cannot reach GitLab because %q is not known until apply. "+
-			"Set it to a value known at plan time, or leave it out and set the %s environment variable.", name, env))
+			"Set it to a value known at plan time, or %s.", name, fix))
 }
 
 // settingString is an argument's value as the environment would spell it.
@@ -400,6 +430,26 @@ func settingString(v attr.Value) string {
 		return strconv.FormatInt(v.ValueInt64(), 10)
 	}
 	return v.String()
+}
+
+// durationValidator accepts a positive Go duration such as 30s or 2m.
+type durationValidator struct{}
+
+func (durationValidator) Description(_ context.Context) string {
+	return "must be a positive duration such as 30s or 2m"
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration",
+			fmt.Sprintf("%q is not a positive duration. Write it as a number with a unit, such as \"30s\" or \"2m\".",
+				req.ConfigValue.ValueString()))
+	}
 }
 
 // baseURLValidator refuses a base_url that is not an http(s) URL, at plan time.
