@@ -238,7 +238,7 @@ func newTransportError(err error, sent bool) *transportError {
 
 func (e *transportError) Error() string {
 	switch {
-	case e.kind == ErrUnreachable:
+	case errors.Is(e.kind, ErrUnreachable):
 		return "could not reach GitLab: " + e.err.Error()
 	case e.kind != nil:
 		return fmt.Sprintf("%v: %v", e.kind, e.err)
