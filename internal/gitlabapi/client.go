@@ -194,6 +194,10 @@ func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
 	}
 }
 
+// UsesJobToken reports whether the client authenticates with a CI/CD job token, which GitLab's
+// project API treats as no credentials (DESIGN.md §A6).
+func (c *Client) UsesJobToken() bool { return c.cfg.JobToken != "" }
+
 func (c *Client) warn(ctx context.Context, msg string, fields map[string]any) {
 	if c.cfg.Warn != nil {
 		c.cfg.Warn(ctx, msg, fields)

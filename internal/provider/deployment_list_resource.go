@@ -185,11 +185,15 @@ func (q *deploymentQuery) find(ctx context.Context, opts gitlabapi.ListDeploymen
 		// The identity needs only the id; the results name the project by it too.
 		q.projectID, _ = strconv.ParseInt(q.project, 10, 64)
 		q.spelling = q.project
-	default:
+	case q.client.UsesJobToken() && (errors.Is(err, gitlabapi.ErrProjectNotFound) || errors.Is(err, gitlabapi.ErrUnauthorized)):
 		addGitLabAttributeError(&diags, path.Root("project"), "Unable to Learn the Project's Numeric ID",
 			fmt.Sprintf("project %q", q.project), err, "Every result carries the project's numeric id in its "+
 				"identity, and GitLab did not tell it. GitLab does not show projects to a CI job token: set "+
 				"\"project\" to the numeric id (CI_PROJECT_ID in the job's own project).")
+		return nil, diags
+	default:
+		// A misspelt project, a wrong base_url: the general advice names the cause.
+		addGitLabError(&diags, "Unable to Learn the Project's Numeric ID", fmt.Sprintf("project %q", q.project), err)
 		return nil, diags
 	}
 	deployments, err := q.client.ListDeployments(ctx, q.project, opts)

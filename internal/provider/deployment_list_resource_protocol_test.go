@@ -2,6 +2,7 @@ package provider
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -231,5 +232,22 @@ func TestProtocolList_jobTokenNeedsNumericProject(t *testing.T) {
 	byID := h.list(map[string]string{"project": "1", "environment": "production"}, false, 100)
 	if errs := resultErrors(byID); len(errs) > 0 || len(byID) != 2 {
 		t.Errorf("%d results, errors %s; want production's 2 deployments", len(byID), diagText(errs))
+	}
+}
+
+// Item 9 of issue 18: a failed project lookup names its true cause; only a job token is told
+// that GitLab does not show it projects.
+func TestProtocolList_projectLookupNamesTrueCause(t *testing.T) {
+	t.Parallel()
+	h := newProtocolHarness(t, tokenDeveloper)
+	errs := resultErrors(h.list(map[string]string{"project": "acme/nope"}, false, 100))
+	if !hasError(errs, "Unable to Learn the Project's Numeric ID", "GitLab shows no such project") || strings.Contains(diagText(errs), "job token") {
+		t.Errorf("misspelt project: diagnostics = %s, want GitLab's 404 for the project, no job token", diagText(errs))
+	}
+	fake := startFake(t, "basic.json")
+	wrongPath := newProtocolHarnessAt(t, fake, fake.URL()+"/gitlab", tokenDeveloper, "1.15.0")
+	errs = resultErrors(wrongPath.list(map[string]string{"project": "acme/app"}, false, 100))
+	if !hasError(errs, "Unable to Learn the Project's Numeric ID", `"base_url"`) || strings.Contains(diagText(errs), "job token") {
+		t.Errorf("wrong base_url: diagnostics = %s, want base_url named, no job token", diagText(errs))
 	}
 }
