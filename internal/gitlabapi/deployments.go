@@ -58,8 +58,8 @@ func (c *Client) CreateDeployment(ctx context.Context, project string, opts Crea
 	var firstClaim, adoptedLost bool
 	_, err := c.send(ctx, call{
 		method: http.MethodPost, path: projectPath(project) + "/deployments", body: opts, out: &d,
-		wire:     guard,
-		answered: func() { firstClaim = c.claim(d.ID) },
+		inFlightLock: guard,
+		onSuccess:    func() { firstClaim = c.claim(d.ID) },
 		settle: func(ctx context.Context) (bool, error) {
 			// No create with these parameters may be awaiting its answer while we look: the
 			// deployment it made would look like ours.

@@ -34,10 +34,11 @@ type call struct {
 	// (a 5xx, a timeout, a connection closed after sending); when it did, settle fills out. A
 	// write without settle is never sent twice.
 	settle func(ctx context.Context) (applied bool, err error)
-	// wire, when set, is read-locked while the request awaits its answer; answered runs before
-	// the lock is released when the answer is a success.
-	wire     *sync.RWMutex
-	answered func()
+	// inFlightLock is read-locked while the request awaits its answer, so that a search for
+	// what a lost write made waits for it (DESIGN.md §B9).
+	inFlightLock *sync.RWMutex
+	// onSuccess runs before inFlightLock is released.
+	onSuccess func()
 }
 
 func (c call) write() bool { return c.method != http.MethodGet }
@@ -123,16 +124,16 @@ func (c *Client) sendOnce(ctx context.Context, req call, try int) (*gitlab.Respo
 		}
 		return nil
 	})
-	if req.wire != nil {
-		req.wire.RLock()
-		defer req.wire.RUnlock()
+	if req.inFlightLock != nil {
+		req.inFlightLock.RLock()
+		defer req.inFlightLock.RUnlock()
 	}
 	started := time.Now()
 	resp, err := c.gl.Do(r, req.out)
 	c.logRequest(ctx, r.Method, r.URL, try, time.Since(started), resp, err)
 	if err == nil {
-		if req.answered != nil {
-			req.answered()
+		if req.onSuccess != nil {
+			req.onSuccess()
 		}
 		return resp, nil
 	}

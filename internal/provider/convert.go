@@ -188,8 +188,6 @@ var deploymentListItemType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"merge_requests":         types.ListType{ElemType: mergeRequestType},
 }}
 
-// deploymentListItemValue is one element of gitlabdeploy_deployments' list. It builds the
-// object directly, without reflection: lists can hold tens of thousands of deployments.
 // deploymentListItemTypes are the Terraform types of a listed deployment, computed once per list
 // and shared by its elements: a value built through the framework's types carries its own copy
 // of its type, which for a list of 10,000 doubles the memory the list takes.

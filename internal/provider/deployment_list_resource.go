@@ -112,8 +112,9 @@ func (r *deploymentListResource) List(ctx context.Context, req list.ListRequest,
 			return
 		}
 		var full []chan fullRead
+		var taken func()
 		if req.IncludeResource {
-			full = q.readAhead(ctx, deployments)
+			full, taken = q.readAhead(ctx, deployments)
 		}
 		for i := range deployments {
 			result := q.result(ctx, &deployments[i])
@@ -122,6 +123,9 @@ func (r *deploymentListResource) List(ctx context.Context, req list.ListRequest,
 			}
 			if !push(result) {
 				return
+			}
+			if taken != nil {
+				taken()
 			}
 		}
 	}
@@ -137,15 +141,16 @@ type fullRead struct {
 	err        error
 }
 
-// readAhead reads the listed deployments, up to listReadAhead at once, each into its own
-// channel, so that results go out in the list's order while the next reads are under way.
-func (q *deploymentQuery) readAhead(ctx context.Context, deployments []gitlabapi.Deployment) []chan fullRead {
-	reads := make([]chan fullRead, len(deployments))
+// readAhead reads the listed deployments, each into its own channel, so that results go out in
+// the list's order while the next reads are under way. At most listReadAhead reads run ahead of
+// the stream: the caller calls taken once Terraform has taken each result.
+func (q *deploymentQuery) readAhead(ctx context.Context, deployments []gitlabapi.Deployment) (reads []chan fullRead, taken func()) {
+	reads = make([]chan fullRead, len(deployments))
 	for i := range reads {
 		reads[i] = make(chan fullRead, 1)
 	}
+	slots := make(chan struct{}, listReadAhead)
 	go func() {
-		slots := make(chan struct{}, listReadAhead)
 		for i := range deployments {
 			select {
 			case slots <- struct{}{}:
@@ -156,11 +161,10 @@ func (q *deploymentQuery) readAhead(ctx context.Context, deployments []gitlabapi
 				id := deployments[i].ID
 				d, err := q.client.GetDeployment(ctx, q.project, id)
 				reads[i] <- fullRead{id, d, err}
-				<-slots
 			}()
 		}
 	}()
-	return reads
+	return reads, func() { <-slots }
 }
 
 // deploymentQuery is one List call: the project as GitLab names it and the tags learnt so far.

@@ -1,8 +1,11 @@
 package provider
 
 import (
+	"net/http"
+	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -15,6 +18,9 @@ import (
 // it for terraform query: they run on every make test, whatever CLI is installed.
 
 const listType = "gitlabdeploy_deployment"
+
+// deploymentReadPath is the path of one deployment's read.
+var deploymentReadPath = regexp.MustCompile(`/deployments/[0-9]+$`)
 
 // listConfig is a list block's configuration with the given string filters.
 func (h *protocolHarness) listConfig(filters map[string]string) *tfprotov6.DynamicValue {
@@ -167,14 +173,22 @@ func TestProtocolList_includeResource(t *testing.T) {
 	h.expectRequests("listing with resources", map[string]int{routeProject: 1, routeList: 1, routeGet: 5, routeTag: 2})
 }
 
-// TestProtocolList_stopEarly: Terraform may stop reading the stream after any result, while
-// reads ahead are under way: the stream ends cleanly (the race detector watches the reads).
+// TestProtocolList_stopEarly: include_resource reads at most listReadAhead deployments ahead of
+// the results Terraform has taken (DESIGN.md §B3), and when Terraform stops reading after the
+// first result, no further read is sent (item 12 of issue 18).
 func TestProtocolList_stopEarly(t *testing.T) {
 	t.Parallel()
-	fake := fakegitlab.NewTestServer(t, manyDeploymentsSeed(50), fakegitlab.Options{})
+	var reads atomic.Int32
+	aheadFull := make(chan struct{})
+	fake := fakegitlab.NewTestServer(t, manyDeploymentsSeed(60), fakegitlab.Options{Fault: func(r *http.Request) fakegitlab.Fault {
+		if r.Method == http.MethodGet && deploymentReadPath.MatchString(r.URL.Path) && reads.Add(1) == listReadAhead {
+			close(aheadFull)
+		}
+		return fakegitlab.FaultNone
+	}})
 	h := newProtocolHarnessFor(t, fake, tokenMaintainer)
 	stream, err := h.listServer().ListResource(h.ctx, &tfprotov6.ListResourceRequest{
-		TypeName: listType, Config: h.listConfig(map[string]string{"project": "acme/app"}), IncludeResource: true, Limit: 50,
+		TypeName: listType, Config: h.listConfig(map[string]string{"project": "acme/app"}), IncludeResource: true, Limit: 60,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +197,12 @@ func TestProtocolList_stopEarly(t *testing.T) {
 		if len(r.Diagnostics) > 0 || r.Resource == nil {
 			t.Errorf("first result: %s, resource %v", diagText(r.Diagnostics), r.Resource)
 		}
+		// Holding the first result, the stream has read ahead all it may; then Terraform stops.
+		<-aheadFull
 		break
+	}
+	if n := reads.Load(); n > listReadAhead {
+		t.Errorf("%d deployments read with one result taken, want at most %d ahead of it", n, listReadAhead)
 	}
 }
 

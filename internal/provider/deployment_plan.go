@@ -128,8 +128,8 @@ func missingStatus(facts deploymentPlanFacts) *refusal {
 }
 
 // destroyRefused: GitLab refuses to delete a running deployment, and to cancel a CI-created one
-// through the API. The currently-deployed rule needs the environment's other deployments, so only
-// apply finds it.
+// through the API. The currently-deployed rule needs the environment's other deployments: a
+// destroy plan reads them (currentDeploymentDeleteRefused, DESIGN.md §B15).
 func destroyRefused(prior *deploymentResourceModel) *refusal {
 	if prior.Status.ValueString() != gitlabapi.StatusRunning {
 		return nil

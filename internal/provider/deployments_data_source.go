@@ -363,7 +363,7 @@ func checkFilterPairing(config deploymentFilters) diag.Diagnostics {
 
 	if len(updated) > 0 && len(finished) > 0 {
 		diags.AddAttributeError(path.Root(finished[0]), "Conflicting Deployment Filters",
-			fmt.Sprintf("GitLab cannot filter on the update time and the finish time at once, and this data source sets %s and %s. "+
+			fmt.Sprintf("GitLab cannot filter on the update time and the finish time at once, and the configuration sets %s and %s. "+
 				"Keep either `updated_after`/`updated_before` or `finished_after`/`finished_before`.",
 				codeList(updated), codeList(finished)))
 		return diags
