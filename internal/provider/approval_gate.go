@@ -50,8 +50,8 @@ const (
 	gateReadFailed
 )
 
-// gateOutcome is what a wait for approval saw.
-type gateOutcome struct {
+// waitOutcome is what a wait for approval saw.
+type waitOutcome struct {
 	end       gateEnd
 	last      *gitlabapi.Deployment // as GitLab last showed it
 	rejection *gitlabapi.Approval   // set when rejected
@@ -62,7 +62,7 @@ type gateOutcome struct {
 // finalStatus is the status a gated deployment ends in: approvedStatus once approved ("" leaves
 // it as it is), failed when rejected, and canceled whenever the wait ended otherwise, so that no
 // gated deployment stays running for good (DESIGN.md §B20).
-func (o gateOutcome) finalStatus(approvedStatus string) string {
+func (o waitOutcome) finalStatus(approvedStatus string) string {
 	switch o.end {
 	case gateApproved:
 		return approvedStatus
@@ -76,11 +76,11 @@ func (o gateOutcome) finalStatus(approvedStatus string) string {
 // read fails after the client's retries or ctx ends (the timeouts block, or a stop request).
 // d is the deployment as last read, so a deployment that needs no approval costs no request.
 // It changes nothing in GitLab.
-func (g approvalGate) wait(ctx context.Context, project string, d *gitlabapi.Deployment) gateOutcome {
+func (g approvalGate) wait(ctx context.Context, project string, d *gitlabapi.Deployment) waitOutcome {
 	start := time.Now()
 	deadline, hasDeadline := ctx.Deadline()
-	ended := func(end gateEnd) gateOutcome { return gateOutcome{end: end, last: d, waited: time.Since(start)} }
-	stopped := func() gateOutcome {
+	ended := func(end gateEnd) waitOutcome { return waitOutcome{end: end, last: d, waited: time.Since(start)} }
+	stopped := func() waitOutcome {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return ended(gateTimedOut)
 		}
@@ -204,7 +204,7 @@ func (g approvalGate) writeFinalStatus(ctx context.Context, project string, d *g
 }
 
 // diagnostics words how a gate ended and what became of the deployment.
-func (g approvalGate) diagnostics(project string, out gateOutcome, write finalWrite) diag.Diagnostics {
+func (g approvalGate) diagnostics(project string, out waitOutcome, write finalWrite) diag.Diagnostics {
 	var diags diag.Diagnostics
 	d := out.last
 	subject := deploymentSubject(project, d.ID)
