@@ -25,7 +25,7 @@ type secretRun struct {
 }
 
 // Neither the access token nor the CI job token reaches a log, Terraform's output or the state,
-// while the log holds a DEBUG line for every GitLab request and retry decision. Each run is a
+// while the log holds a DEBUG line for every GitLab request and a WARN line for every retry decision. Each run is a
 // terraform apply with TF_LOG=trace (one with TF_LOG=debug), the provider running as its own plugin
 // process as in a pipeline, so that the log holds Terraform's and the provider's lines at every
 // level. The runs take the credentials from the provider block (literally and from a sensitive
@@ -165,8 +165,8 @@ provider "gitlabdeploy" {
 
 // checkRequestLog fails the test unless the log holds the provider's DEBUG line, in its own
 // subsystem, of an answered HTTP request with every field the Debugging section of the provider
-// page promises, and, when the fake failed first answers, of a retry decision with its reason and
-// wait. hclog writes the fields in no fixed order.
+// page promises, and, when the fake failed first answers, a WARN line of a retry decision with its
+// reason and wait. hclog writes the fields in no fixed order.
 func checkRequestLog(t *testing.T, run, log string, retried bool) {
 	t.Helper()
 	const prefix = "[DEBUG] provider.terraform-provider-gitlabdeploy: "
@@ -176,9 +176,9 @@ func checkRequestLog(t *testing.T, run, log string, retried bool) {
 		t.Errorf("%s: the log holds no DEBUG line of a GitLab request with method, path, status, duration, try and request id:\n%s",
 			run, grepLines(log, "gitlab_api"))
 	}
-	if retried && !hasLineWithAll(log, prefix+"retrying GitLab request: ", module, ` reason="GitLab answered 503 to a read`,
-		" wait=", " try=2 ", " error=") {
-		t.Errorf("%s: the log holds no DEBUG line of a retry decision with its reason and wait:\n%s", run, grepLines(log, "gitlab_api"))
+	if retried && !hasLineWithAll(log, "[WARN]  provider.terraform-provider-gitlabdeploy: retrying GitLab request: ", module,
+		` reason="GitLab answered 503 to a read`, " wait=", " try=2 ", " error=") {
+		t.Errorf("%s: the log holds no WARN line of a retry decision with its reason and wait:\n%s", run, grepLines(log, "gitlab_api"))
 	}
 }
 
