@@ -31,7 +31,7 @@ func TestDeleteDeployment_deleteLimitWaitsAsRetryAfterSays(t *testing.T) {
 	var waits []string
 	c := newFakeClient(t, srv, func(cfg *Config) {
 		cfg.RetryWaitMin, cfg.RetryWaitMax = 0, 0 // the defaults users get
-		cfg.Log = func(_ context.Context, msg string, fields map[string]any) {
+		cfg.Warn = func(_ context.Context, msg string, fields map[string]any) {
 			if msg == "retrying GitLab request" {
 				mu.Lock()
 				waits = append(waits, fmt.Sprint(fields["wait"]))

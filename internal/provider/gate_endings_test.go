@@ -220,9 +220,7 @@ func TestProtocolDeployment_unreachableBaseURLNamed(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	_ = ln.Close() // a typo in the port: nothing listens
-	h := newProtocolHarnessFor(t, startFake(t, approvalSeed), "dora-token")
-	h.reconfigureURL("http://"+addr, "dora-token")
-	h.configure(h.server)
+	h := newProtocolHarnessAt(t, startFake(t, approvalSeed), "http://"+addr, "dora-token", "1.15.0")
 	resp := h.createDeployment(context.Background(), actionArgs{"project": "acme/app", "environment": "staging",
 		"ref": "main", "sha": shaMain, "status": "success"})
 	expectDiagnostic(t, resp.Diagnostics, tfprotov6.DiagnosticSeverityError, "Unable to Create Deployment",

@@ -52,6 +52,16 @@ func newProtocolHarnessWith(t *testing.T, fake *fakegitlab.Server, token, cliVer
 	return newProtocolHarnessAs(t, fake, token, cliUnderTest{family: "terraform", version: cliVersion})
 }
 
+// newProtocolHarnessAt is newProtocolHarnessWith with base_url set to baseURL.
+func newProtocolHarnessAt(t *testing.T, fake *fakegitlab.Server, baseURL, token, cliVersion string) *protocolHarness {
+	t.Helper()
+	h := newProtocolHarnessWith(t, fake, token, cliVersion)
+	h.reconfigureURL(baseURL, token)
+	h.configure(h.server)
+	fake.ResetStats()
+	return h
+}
+
 // newProtocolHarnessAs is a provider server configured as cli does.
 func newProtocolHarnessAs(t *testing.T, fake *fakegitlab.Server, token string, cli cliUnderTest) *protocolHarness {
 	t.Helper()
