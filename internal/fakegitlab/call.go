@@ -69,6 +69,19 @@ func (c *call) param(name string) string {
 	return s
 }
 
+// findReadableProject is findProject, then the Reporter role GitLab's deployment, environment and
+// merge-request reads ask for.
+func (c *call) findReadableProject() (*project, *reply) {
+	p, rep := c.findProject()
+	if rep != nil {
+		return nil, rep
+	}
+	if !c.st.can(c.user, p, levelReporter) {
+		return nil, &forbidden
+	}
+	return p, nil
+}
+
 // findProject is the project lookup of DESIGN.md §A1 with the job-token scope check before the
 // visibility check, as GitLab's find_project! does.
 func (c *call) findProject() (*project, *reply) {

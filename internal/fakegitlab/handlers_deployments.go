@@ -30,12 +30,9 @@ func handleListDeployments(c *call) reply {
 	if rep := g.result(); rep != nil {
 		return *rep
 	}
-	p, rep := c.findProject()
+	p, rep := c.findReadableProject()
 	if rep != nil {
 		return *rep
-	}
-	if !c.st.can(c.user, p, levelReporter) {
-		return forbidden
 	}
 	byUpdated := updatedAfter != nil || updatedBefore != nil
 	byFinished := finishedAfter != nil || finishedBefore != nil
@@ -116,12 +113,9 @@ func handleGetDeployment(c *call) reply {
 	if rep := g.result(); rep != nil {
 		return *rep
 	}
-	p, rep := c.findProject()
+	p, rep := c.findReadableProject()
 	if rep != nil {
 		return *rep
-	}
-	if !c.st.can(c.user, p, levelReporter) {
-		return forbidden
 	}
 	d := c.deploymentByParam(p)
 	if d == nil {
@@ -298,12 +292,9 @@ func handleDeploymentMergeRequests(c *call) reply {
 	if rep := g.result(); rep != nil {
 		return *rep
 	}
-	p, rep := c.findProject()
+	p, rep := c.findReadableProject()
 	if rep != nil {
 		return *rep
-	}
-	if !c.st.can(c.user, p, levelReporter) {
-		return forbidden
 	}
 	var mrs []*mergeRequest
 	if d := c.deploymentByParam(p); d != nil {

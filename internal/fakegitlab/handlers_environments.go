@@ -160,12 +160,9 @@ func handleListEnvironments(c *call) reply {
 	if rep := g.result(); rep != nil {
 		return *rep
 	}
-	p, rep := c.findProject()
+	p, rep := c.findReadableProject()
 	if rep != nil {
 		return *rep
-	}
-	if !c.st.can(c.user, p, levelReporter) {
-		return forbidden
 	}
 	if search != nil && *search != "" && len([]rune(*search)) < minEnvironmentSearch {
 		return badRequest(fmt.Sprintf("Search query is less than %d characters", minEnvironmentSearch))

@@ -83,12 +83,9 @@ func handleListMergeRequests(c *call) reply {
 	if rep := g.result(); rep != nil {
 		return *rep
 	}
-	p, rep := c.findProject()
+	p, rep := c.findReadableProject()
 	if rep != nil {
 		return *rep
-	}
-	if !c.st.can(c.user, p, levelReporter) {
-		return forbidden
 	}
 	var mrs []*mergeRequest
 	for _, mr := range p.mergeRequests {

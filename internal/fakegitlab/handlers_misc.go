@@ -104,12 +104,9 @@ func handleTag(c *call) reply {
 	if rep := c.authenticate(authOptional); rep != nil {
 		return *rep
 	}
-	p, rep := c.findProject()
+	p, rep := c.findReadableProject()
 	if rep != nil {
 		return *rep
-	}
-	if !c.st.can(c.user, p, levelReporter) {
-		return forbidden
 	}
 	name := c.vars["tag_name"]
 	sha, ok := p.repo.tags[name]
