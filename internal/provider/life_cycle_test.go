@@ -36,7 +36,7 @@ func TestAccDeploymentResource_keepAdviceWorksBesideRefusedStatusChange(t *testi
 	t.Parallel()
 	fake := startFake(t, "basic.json")
 	cli := newTerraformCLI(t, time.Millisecond, 10*time.Millisecond)
-	cli.writeConfig(stagingWith(gitlabapi.StatusRunning, onDestroy(onDestroyCancelAndDelete))(fake))
+	cli.writeConfig(stagingWith(gitlabapi.StatusRunning, onDestroy(onDestroyCancelAndDelete)).config(fake, tokenMaintainer))
 	cli.mustRun(nil, autoApply)
 	setStatusInGitLab(gitlabapi.StatusSuccess)(t, fake)
 
@@ -44,7 +44,7 @@ func TestAccDeploymentResource_keepAdviceWorksBesideRefusedStatusChange(t *testi
 	expectOutput(t, "destroy", res, "Deployment Cannot Be Destroyed", "currently deployed",
 		`set on_destroy = "keep" and apply it before destroying`)
 
-	cli.writeConfig(stagingWith(gitlabapi.StatusRunning, onDestroy(onDestroyKeep))(fake))
+	cli.writeConfig(stagingWith(gitlabapi.StatusRunning, onDestroy(onDestroyKeep)).config(fake, tokenMaintainer))
 	res = cli.mustRun(nil, autoApply, 1)
 	expectOutput(t, "apply of on_destroy = \"keep\"", res, "Status Change Refused by GitLab", "nothing was sent to GitLab")
 	expectOutput(t, "apply of on_destroy = \"keep\"", res, "Settings Saved Although the Status Change Failed",
