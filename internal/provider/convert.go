@@ -195,6 +195,8 @@ type deploymentListItemTypes struct {
 	item, user, job tftypes.Object
 	// nulls are the values of the attributes that only the includes fill.
 	nulls map[string]tftypes.Value
+	// noJob is the deployable of a deployment created through the API.
+	noJob tftypes.Value
 }
 
 // includedAttributes are the attributes of a listed deployment that only the includes fill.
@@ -206,11 +208,13 @@ func newDeploymentListItemTypes(ctx context.Context) deploymentListItemTypes {
 	for _, name := range includedAttributes {
 		nulls[name] = tftypes.NewValue(item.AttributeTypes[name], nil)
 	}
+	job := item.AttributeTypes["deployable"].(tftypes.Object) //nolint:forcetypeassert // as declared above
 	return deploymentListItemTypes{
 		item:  item,
-		user:  item.AttributeTypes["user"].(tftypes.Object),       //nolint:forcetypeassert // as declared above
-		job:   item.AttributeTypes["deployable"].(tftypes.Object), //nolint:forcetypeassert // as declared above
+		user:  item.AttributeTypes["user"].(tftypes.Object), //nolint:forcetypeassert // as declared above
+		job:   job,
 		nulls: nulls,
+		noJob: tftypes.NewValue(job, nil),
 	}
 }
 
@@ -248,7 +252,7 @@ func (t deploymentListItemTypes) valueWith(ctx context.Context, listed *gitlabap
 
 // attributes are a listed deployment's attributes, those of the includes taken from included.
 func (t deploymentListItemTypes) attributes(d *gitlabapi.Deployment, included map[string]tftypes.Value) map[string]tftypes.Value {
-	job := tftypes.NewValue(t.job, nil)
+	job := t.noJob
 	if j := d.Deployable; j != nil {
 		job = tftypes.NewValue(t.job, map[string]tftypes.Value{
 			"id":      terraformInt(j.ID),

@@ -145,6 +145,8 @@ func (d *deploymentsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Computed:            true,
 				NestedObject: schema.NestedAttributeObject{
 					Attributes: deploymentListItemAttributes(),
+					// Ready-made for the same reason as its attributes' types (DESIGN.md §B10).
+					CustomType: deploymentListItemType,
 				},
 				CustomType: types.ListType{ElemType: deploymentListItemType},
 			},
