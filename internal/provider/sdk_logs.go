@@ -29,13 +29,13 @@ func quietSDKLogs(environ []string) map[string]string {
 	return set
 }
 
-// logsRequested reports whether a TF_LOG* variable asks for logs, given the environment as
-// os.Environ lists it. Without one, Terraform drops every line below WARN, so the provider does
-// not build its request lines at all.
+// logsRequested reports whether a TF_LOG* variable asks for logs (is set to a level other than
+// OFF), given the environment as os.Environ lists it. Without one, Terraform drops every line
+// below WARN, so the provider does not build its request lines at all.
 func logsRequested(environ []string) bool {
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "TF_LOG") && value != "" {
+		if strings.HasPrefix(name, "TF_LOG") && value != "" && !strings.EqualFold(value, "off") {
 			return true
 		}
 	}

@@ -15,6 +15,10 @@ func TestQuietSDKLogs(t *testing.T) {
 	}{
 		{"Terraform not logging", []string{"HOME=/root", "TF_CLI_CONFIG_FILE=/x.tfrc", "TF_PLUGIN_MAGIC_COOKIE=x"}, off},
 		{"empty TF_LOG", []string{"TF_LOG="}, off},
+		// OFF is a level that asks for no logs, in any case (hclog.LevelFromString).
+		{"TF_LOG off", []string{"TF_LOG=off"}, off},
+		{"an SDK level set to OFF by the user", []string{"TF_LOG_SDK=OFF", "TF_LOG_PROVIDER=Off"}, off},
+		{"one level on beside others off", []string{"TF_LOG=OFF", "TF_LOG_PROVIDER_GITLABDEPLOY_API=debug"}, nil},
 		{"TF_LOG", []string{"TF_LOG=debug"}, nil},
 		{"TF_LOG_PROVIDER", []string{"TF_LOG_PROVIDER=trace"}, nil},
 		{"an SDK level set by the user", []string{"TF_LOG_SDK_FRAMEWORK=debug"}, nil},
