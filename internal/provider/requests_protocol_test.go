@@ -2,6 +2,10 @@ package provider
 
 import (
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+
+	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
 )
 
 // Request counts of single-resource life cycles, in process, under a CLI that keeps no
@@ -121,5 +125,25 @@ func TestRequests_approvalCreate(t *testing.T) {
 				},
 			}}, nil)
 		})
+	}
+}
+
+// TestRequests_listPages pins the page requests of gitlabdeploy_deployments as terraform plan
+// reads it: 250 deployments are 3 pages of 100, and max_results = 150 stops after 2.
+func TestRequests_listPages(t *testing.T) {
+	t.Parallel()
+	fake := fakegitlab.NewTestServer(t, manyDeploymentsSeed(250), fakegitlab.Options{})
+	h := newProtocolHarnessFor(t, fake, tokenMaintainer)
+	for _, step := range []struct {
+		args          resourceArgs
+		pages, listed int
+		what          string
+	}{
+		{resourceArgs{"project": "acme/app"}, 3, 250, "listing 250 deployments"},
+		{resourceArgs{"project": "acme/app", "max_results": 150}, 2, 150, "listing the first 150 of 250 deployments"},
+	} {
+		fake.ResetStats()
+		h.planDataOK("gitlabdeploy_deployments", step.args, map[string]knownvalue.Check{"deployments": knownvalue.ListSizeExact(step.listed)})
+		h.expectRequests(step.what, map[string]int{routeList: step.pages})
 	}
 }

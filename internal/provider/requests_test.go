@@ -10,10 +10,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
@@ -151,43 +149,4 @@ func manyDeploymentsSeed(n int) *fakegitlab.Seed {
 			Deployments: deployments,
 		}},
 	}
-}
-
-// TestAccRequests_listPages pins the page requests of gitlabdeploy_deployments: 250 deployments
-// are 3 pages of 100, and max_results = 150 stops after 2.
-func TestAccRequests_listPages(t *testing.T) {
-	t.Parallel()
-	fake := fakegitlab.NewTestServer(t, manyDeploymentsSeed(250), fakegitlab.Options{})
-	list := func(extra string) string {
-		return providerBlock(fake.URL(), tokenMaintainer) + fmt.Sprintf(`
-data "gitlabdeploy_deployments" "test" {
-  project = "acme/app"
-%s}
-`, extra)
-	}
-	listed := func(n int) []statecheck.StateCheck {
-		return []statecheck.StateCheck{statecheck.ExpectKnownValue("data.gitlabdeploy_deployments.test",
-			tfjsonpath.New("deployments"), knownvalue.ListSizeExact(n))}
-	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				PreConfig: fake.ResetStats,
-				Config:    list(""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					requests{fake, map[string]int{routeList: 3}, "listing 250 deployments", nil},
-				}},
-				ConfigStateChecks: listed(250),
-			},
-			{
-				PreConfig: fake.ResetStats,
-				Config:    list("  max_results = 150\n"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					requests{fake, map[string]int{routeList: 2}, "listing the first 150 of 250 deployments", nil},
-				}},
-				ConfigStateChecks: listed(150),
-			},
-		},
-	})
 }
