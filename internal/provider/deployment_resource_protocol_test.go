@@ -482,3 +482,50 @@ func TestDeploymentResource_ciCreatedReplacedUnderKeep(t *testing.T) {
 		},
 	}, func() error { return stillInGitLab(4, "running")(t, fake) })
 }
+
+// GitLab refuses to delete the deployment currently deployed to its environment, whatever
+// on_destroy asks; the destroy plan tells, before anything is destroyed. The way out is a
+// replacement that becomes current first.
+func TestDeploymentResource_deleteRefusedWhileCurrent(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	current := runningDeleted()
+	current.status = "success"
+	canceledAndDeleted := current
+	canceledAndDeleted.onDestroy = onDestroyCancelAndDelete
+	replacement := current
+	replacement.sha = shaOld
+	kept := replacement
+	kept.onDestroy = ""
+	var firstID int64
+	runProtoSteps(t, newDeploymentLifecycle(t, fake), []protoStep{
+		{
+			args:  current.args(),
+			check: func(l *lifecycle) { firstID = int64Attr(l.state(), "deployment_id") },
+		},
+		{
+			// The destroy plan asks GitLab which deployment is current.
+			args: current.args(), destroy: true,
+			expectError: errorMatching("Deployment Cannot Be Destroyed", `currently deployed to environment "staging"`,
+				"nothing has been destroyed", `set on_destroy = "keep"`),
+		},
+		// The state still holds it, unchanged.
+		{args: current.args(), planOnly: true},
+		{args: canceledAndDeleted.args()},
+		{
+			// cancel_and_delete does not un-deploy the current deployment either.
+			args: canceledAndDeleted.args(), destroy: true,
+			expectError: errorMatching("Deployment Cannot Be Destroyed", `on_destroy = "cancel_and_delete" asks to delete it`),
+		},
+		{args: current.args()},
+		{args: replacement.args(), createBeforeDestroy: true, action: "replace"},
+		{
+			preConfig: func() {
+				if d := gitlabDeployment(t, fake, firstID); d != nil {
+					t.Errorf("deployment %d is still in GitLab after its replacement", firstID)
+				}
+			},
+			args: kept.args(), createBeforeDestroy: true,
+		},
+	}, nil)
+}

@@ -233,64 +233,6 @@ func runningDeleted() deploymentArgs {
 	return a
 }
 
-// GitLab refuses to delete the deployment currently deployed to its environment, whatever
-// on_destroy asks; the destroy plan tells, before anything is destroyed. The way out is a replacement that becomes current first.
-func TestAccDeploymentResource_deleteRefusedWhileCurrent(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, "basic.json")
-	current := runningDeleted()
-	current.status = "success"
-	canceledAndDeleted := current
-	canceledAndDeleted.onDestroy = onDestroyCancelAndDelete
-	replacement := current
-	replacement.sha = shaOld
-	replacement.extra = "  lifecycle {\n    create_before_destroy = true\n  }\n"
-	kept := replacement
-	kept.onDestroy = ""
-	var firstID int64
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:            current.config(fake, tokenMaintainer),
-				ConfigStateChecks: []statecheck.StateCheck{captureDeploymentID(deploymentAddress, &firstID)},
-			},
-			{
-				// The destroy plan asks GitLab which deployment is current.
-				Config:  current.config(fake, tokenMaintainer),
-				Destroy: true,
-				ExpectError: errorMatching("Deployment Cannot Be Destroyed", `currently deployed to environment "staging"`,
-					"nothing has been destroyed", `set on_destroy = "keep"`),
-			},
-			{
-				// The state still holds it, unchanged.
-				Config:           current.config(fake, tokenMaintainer),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
-			{Config: canceledAndDeleted.config(fake, tokenMaintainer)},
-			{
-				// cancel_and_delete does not un-deploy the current deployment either.
-				Config:      canceledAndDeleted.config(fake, tokenMaintainer),
-				Destroy:     true,
-				ExpectError: errorMatching("Deployment Cannot Be Destroyed", `on_destroy = "cancel_and_delete" asks to delete it`),
-			},
-			{Config: current.config(fake, tokenMaintainer)},
-			{
-				Config:           replacement.config(fake, tokenMaintainer),
-				ConfigPlanChecks: expectAction(plancheck.ResourceActionCreateBeforeDestroy),
-			},
-			{
-				PreConfig: func() {
-					if d := gitlabDeployment(t, fake, firstID); d != nil {
-						t.Errorf("deployment %d is still in GitLab after its replacement", firstID)
-					}
-				},
-				Config: kept.config(fake, tokenMaintainer),
-			},
-		},
-	})
-}
-
 func TestSameCommit(t *testing.T) {
 	t.Parallel()
 	cases := []struct {

@@ -24,6 +24,8 @@ type protoStep struct {
 	// the resource.
 	destroy bool
 	removed bool
+	// createBeforeDestroy is the step's lifecycle { create_before_destroy = true }.
+	createBeforeDestroy bool
 	// afterPlan runs between the plan of an apply and the apply itself, as a plan check does.
 	afterPlan func()
 	// planOnly runs terraform plan, which must be empty unless expectNonEmptyPlan.
@@ -65,6 +67,7 @@ func runProtoSteps(t *testing.T, l *lifecycle, steps []protoStep, checkDestroy f
 		if step.provider != nil {
 			l.h.reconfigure(step.provider.fake, step.provider.token)
 		}
+		l.createBeforeDestroy = step.createBeforeDestroy
 		l.afterPlan = nil
 		if step.afterPlan != nil {
 			l.afterPlan = func(*lifecycleResult) { step.afterPlan() }
