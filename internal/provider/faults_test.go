@@ -24,7 +24,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
@@ -694,85 +693,54 @@ func onlyDecision(url string, id, user int64, status string) statecheck.StateChe
 // that waits for 3, then a change to a rejection; with a CI job token, which cannot ask GitLab
 // whose it is, the approval that ends a deployment's wait. (One provider configuration per
 // case: in-process test providers share their server between configurations.)
-func TestAccFaults_lostApprovalAnswers_3DecisionsSentOnce(t *testing.T) {
+func TestFaults_lostApprovalAnswers_3DecisionsSentOnce(t *testing.T) {
 	t.Parallel()
-	const address = "gitlabdeploy_deployment_approval.test"
-	expect := func(attr string, value knownvalue.Check) statecheck.StateCheck {
-		return statecheck.ExpectKnownValue(address, tfjsonpath.New(attr), value)
-	}
 	t.Run("access token", func(t *testing.T) {
 		t.Parallel()
 		var poster approvalPoster
 		fake := fakegitlab.NewTestServer(t, loadSeed(t, approvalSeed), fakegitlab.Options{Fault: poster.fault})
 		// Production waits for 3 approvals, one per rule.
-		decision := func(status string) approvalArgs {
-			return approvalArgs{deployment: 1, status: status, comment: "decided under faults"}
+		decision := func(status string) resourceArgs {
+			return approvalArgs{deployment: 1, status: status, comment: "decided under faults"}.args()
 		}
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			Steps: []resource.TestStep{
-				{
-					Config:           decision(gitlabapi.ApprovalApproved).config(fake, "mae-token"),
-					ConfigPlanChecks: emptyPlanAfterApply,
-					ConfigStateChecks: []statecheck.StateCheck{
-						expect("status", knownvalue.StringExact(gitlabapi.ApprovalApproved)),
-						expect("pending_approval_count", knownvalue.Int64Exact(2)),
-						onlyDecision(fake.URL(), 1, userMae, gitlabapi.ApprovalApproved),
-						poster.sentTimes(1, 1),
-					},
+		runProtoSteps(t, newProtocolHarnessFor(t, fake, "mae-token").lifecycle("gitlabdeploy_deployment_approval"), []protoStep{
+			{
+				args: decision(gitlabapi.ApprovalApproved),
+				state: map[string]knownvalue.Check{
+					"status":                 knownvalue.StringExact(gitlabapi.ApprovalApproved),
+					"pending_approval_count": knownvalue.Int64Exact(2),
 				},
-				{
-					Config: decision(gitlabapi.ApprovalRejected).config(fake, "mae-token"),
-					ConfigPlanChecks: resource.ConfigPlanChecks{
-						PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(address, plancheck.ResourceActionUpdate)},
-						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-					},
-					ConfigStateChecks: []statecheck.StateCheck{
-						expect("status", knownvalue.StringExact(gitlabapi.ApprovalRejected)),
-						expect("pending_approval_count", knownvalue.Int64Exact(3)),
-						onlyDecision(fake.URL(), 1, userMae, gitlabapi.ApprovalRejected),
-						poster.sentTimes(1, 2),
-					},
-				},
+				check: gitlabCheck(t, onlyDecision(fake.URL(), 1, userMae, gitlabapi.ApprovalApproved), poster.sentTimes(1, 1)),
 			},
-		})
+			{
+				args: decision(gitlabapi.ApprovalRejected), action: "update",
+				state: map[string]knownvalue.Check{
+					"status":                 knownvalue.StringExact(gitlabapi.ApprovalRejected),
+					"pending_approval_count": knownvalue.Int64Exact(3),
+				},
+				check: gitlabCheck(t, onlyDecision(fake.URL(), 1, userMae, gitlabapi.ApprovalRejected), poster.sentTimes(1, 2)),
+			},
+		}, nil)
 	})
 	t.Run("job token", func(t *testing.T) {
 		t.Parallel()
 		var poster approvalPoster
 		fake := fakegitlab.NewTestServer(t, loadSeed(t, approvalSeed), fakegitlab.Options{Fault: poster.fault})
 		// Canary waits for 1 approval: this one ends the wait.
-		config := fmt.Sprintf(`
-provider "gitlabdeploy" {
-  base_url  = %[1]q
-  job_token = "mae-job-token"
-}
-
-resource "gitlabdeploy_deployment_approval" "test" {
-  project       = "acme/app"
-  deployment_id = 5
-  status        = "approved"
-}
-`, fake.URL())
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			Steps: []resource.TestStep{{
-				Config:           config,
-				ConfigPlanChecks: emptyPlanAfterApply,
-				ConfigStateChecks: []statecheck.StateCheck{
-					expect("pending_approval_count", knownvalue.Int64Exact(0)),
-					expect("username", knownvalue.StringExact("mae")),
-					onlyDecision(fake.URL(), 5, userMae, gitlabapi.ApprovalApproved),
-					poster.sentTimes(5, 1),
-					stateCheckFunc(func(context.Context, *tfjson.State) error {
-						if n := fake.Stats().ByRoute["GET /api/v4/user"]; n != 0 {
-							return fmt.Errorf("GET /user sent %d times with a job token, which GitLab refuses", n)
-						}
-						return nil
-					}),
-				},
-			}},
-		})
+		runProtoSteps(t, newProtocolHarnessFor(t, fake, "mae-job-token").lifecycle("gitlabdeploy_deployment_approval"), []protoStep{{
+			args: approvalArgs{deployment: 5, status: gitlabapi.ApprovalApproved}.args(),
+			state: map[string]knownvalue.Check{
+				"pending_approval_count": knownvalue.Int64Exact(0),
+				"username":               knownvalue.StringExact("mae"),
+			},
+			check: gitlabCheck(t, onlyDecision(fake.URL(), 5, userMae, gitlabapi.ApprovalApproved), poster.sentTimes(5, 1),
+				stateCheckFunc(func(context.Context, *tfjson.State) error {
+					if n := fake.Stats().ByRoute["GET /api/v4/user"]; n != 0 {
+						return fmt.Errorf("GET /user sent %d times with a job token, which GitLab refuses", n)
+					}
+					return nil
+				})),
+		}}, nil)
 	})
 }
 
@@ -780,36 +748,21 @@ resource "gitlabdeploy_deployment_approval" "test" {
 // gone (moved, or another GitLab) and a token that lost access all answer 404, and each fails
 // the refresh of a deployment and of a decision loudly; with the right settings back, both are
 // still in the state and the plan is empty.
-func TestAccFaults_notFoundKinds3_neverEmptyState(t *testing.T) {
+func TestFaults_notFoundKinds3_neverEmptyState(t *testing.T) {
 	t.Parallel()
 	notGitLab := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(notGitLab.Close)
 	cases := []struct {
-		name, summary, config string
+		name, summary, typeName string
+		args                    resourceArgs
 	}{
 		{
-			name:    "deployment",
-			summary: "Unable to Read Deployment",
-			config: `
-resource "gitlabdeploy_deployment" "test" {
-  project     = "acme/app"
-  environment = "staging"
-  ref         = "main"
-  sha         = "` + shaMain + `"
-  status      = "failed"
-}
-`,
+			name: "deployment", summary: "Unable to Read Deployment", typeName: "gitlabdeploy_deployment",
+			args: resourceArgs{"project": "acme/app", "environment": "staging", "ref": "main", "sha": shaMain, "status": "failed"},
 		},
 		{
-			name:    "decision",
-			summary: "Unable to Read Deployment Decision",
-			config: `
-resource "gitlabdeploy_deployment_approval" "test" {
-  project       = "acme/app"
-  deployment_id = 1
-  status        = "approved"
-}
-`,
+			name: "decision", summary: "Unable to Read Deployment Decision", typeName: "gitlabdeploy_deployment_approval",
+			args: approvalArgs{deployment: 1, status: "approved"}.args(),
 		},
 	}
 	for _, tc := range cases {
@@ -829,28 +782,26 @@ resource "gitlabdeploy_deployment_approval" "test" {
 			keptInState := func(cause, advice string) *regexp.Regexp {
 				return errorMatching(tc.summary, cause, advice, "The provider keeps the", "in the state")
 			}
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Steps: []resource.TestStep{
-					{Config: providerBlock(fake.URL(), "mae-token") + tc.config},
-					{
-						Config:      providerBlock(notGitLab.URL, "mae-token") + tc.config,
-						ExpectError: keptInState("GitLab answered 404: 404 page not found", `Check that "base_url" (or GITLAB_BASE_URL) is the address of your GitLab`),
-					},
-					{
-						Config:      providerBlock(otherGitLab.URL(), "mae-token") + tc.config,
-						ExpectError: keptInState("404 Project Not Found", "GitLab shows no such project to these credentials"),
-					},
-					{
-						Config:      providerBlock(fake.URL(), "olga-token") + tc.config,
-						ExpectError: keptInState("404 Project Not Found", "GitLab shows no such project to these credentials"),
-					},
-					{
-						Config:           providerBlock(fake.URL(), "mae-token") + tc.config,
-						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-					},
+			l := newProtocolHarnessFor(t, fake, "mae-token").lifecycle(tc.typeName)
+			runProtoSteps(t, l, []protoStep{
+				{args: tc.args},
+				{
+					preConfig:   func() { l.h.reconfigureURL(notGitLab.URL, "mae-token") },
+					args:        tc.args,
+					expectError: keptInState("GitLab answered 404: 404 page not found", `Check that "base_url" (or GITLAB_BASE_URL) is the address of your GitLab`),
 				},
-			})
+				{
+					provider:    &providerTarget{otherGitLab, "mae-token"},
+					args:        tc.args,
+					expectError: keptInState("404 Project Not Found", "GitLab shows no such project to these credentials"),
+				},
+				{
+					provider:    &providerTarget{fake, "olga-token"},
+					args:        tc.args,
+					expectError: keptInState("404 Project Not Found", "GitLab shows no such project to these credentials"),
+				},
+				{provider: &providerTarget{fake, "mae-token"}, args: tc.args, action: "no-op"},
+			}, nil)
 		})
 	}
 }

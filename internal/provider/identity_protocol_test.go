@@ -96,7 +96,7 @@ func (h *protocolHarness) reconfigureURL(baseURL, token string) {
 	h.t.Helper()
 	providerType := h.schemas.Provider.ValueType()
 	credential := "token"
-	if token == jobTokenApp {
+	if strings.HasSuffix(token, "-job-token") { // the seeds' CI job tokens
 		credential = "job_token"
 	}
 	h.providerConfig = dynamic(h.t, providerType, objectWith(h.t, providerType, map[string]tftypes.Value{
