@@ -96,11 +96,8 @@ func (c *Client) CreateDeployment(ctx context.Context, project string, opts Crea
 }
 
 // madeByAnotherUser reports whether d, the answer to a create that its creation time cannot tell
-// from a new deployment (GitLab's Date header has one-second precision), was made by another user
-// than the client's, so before the request (DESIGN.md §B18). Only a success can be an existing
-// deployment GitLab answers a repeat with, so only a success asks: one GET /user per client.
-// When GitLab does not tell the client's user (a CI job token), it cannot tell: the deployment
-// passes for new.
+// from a new deployment, was made by another user than the client's, so before the request
+// (DESIGN.md §B18). Only a success asks, since only a success can be a repeat's answer.
 func (c *Client) madeByAnotherUser(ctx context.Context, d *Deployment) bool {
 	if d.Status != StatusSuccess {
 		return false

@@ -284,10 +284,8 @@ func (g approvalGate) diagnostics(project string, out waitOutcome, write finalWr
 	return diags
 }
 
-// holdBeforeStatusChange reads the deployment and holds the apply until it is approved, before
-// its status is changed; when the gate does not open, the deployment is marked failed or
-// canceled. It returns the deployment as GitLab has it and, when the gate did not open, the
-// reason.
+// holdBeforeStatusChange is hold for a deployment that exists, before its status is changed: it
+// reads the deployment first, and writes no status once approved.
 func (g approvalGate) holdBeforeStatusChange(ctx context.Context, project string, id int64) (*gitlabapi.Deployment, diag.Diagnostics) {
 	d, err := g.client.GetDeployment(ctx, project, id)
 	if err != nil {

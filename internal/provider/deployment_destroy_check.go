@@ -54,10 +54,8 @@ func (r *deploymentResource) destroyFacts(ctx context.Context, prior *deployment
 }
 
 // currentlyDeployed tells, for the plan of a destroy or a replacement, whether GitLab will refuse
-// to delete the deployment as the one currently deployed to its environment. It reads only when
-// on_destroy asks to delete a successful deployment, the only kind that can be currently
-// deployed. When the read fails, the plan warns and goes on: the apply then says what GitLab
-// answered.
+// to delete the deployment as the one currently deployed to its environment (DESIGN.md §B15).
+// When the read fails, the plan warns and goes on: the apply then says what GitLab answered.
 func (r *deploymentResource) currentlyDeployed(ctx context.Context, prior *deploymentResourceModel, diags *diag.Diagnostics) bool {
 	if r.current == nil || prior.OnDestroy.ValueString() == onDestroyKeep || prior.Status.ValueString() != gitlabapi.StatusSuccess {
 		return false
@@ -75,11 +73,10 @@ func (r *deploymentResource) currentlyDeployed(ctx context.Context, prior *deplo
 	return current == prior.DeploymentID.ValueInt64()
 }
 
-// deleteOfCurrentRefused asks GitLab, right before a delete, whether the deployment is the one
-// currently deployed to its environment, and if so refuses the delete with the ways out, sending
-// nothing. The plan of a replacement could only warn: whether the new deployment was recorded
-// first (create_before_destroy) shows only now. When the read fails, the delete is sent and
-// GitLab's answer decides.
+// deleteOfCurrentRefused refuses, sending nothing, the delete of the deployment currently deployed
+// to its environment. The plan of a replacement could only warn: whether the new deployment was
+// recorded first (create_before_destroy) shows only now. When the read fails, GitLab's answer to
+// the delete decides.
 func (r *deploymentResource) deleteOfCurrentRefused(ctx context.Context, state *deploymentResourceModel, diags *diag.Diagnostics) bool {
 	if state.OnDestroy.ValueString() == onDestroyKeep || state.Status.ValueString() != gitlabapi.StatusSuccess {
 		return false

@@ -392,10 +392,8 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 }
 
 // saveSettingsDespiteRefusal saves, in an update that failed before the status changed, the
-// planned arguments that send nothing to GitLab (on_destroy, wait_for_approval, timeouts), and
-// says so: the advice to set on_destroy = "keep" and apply must work while the status change beside
-// it is refused (DESIGN.md §B16). state is the deployment as the update leaves it; the framework
-// saves what an update returns, errors or not.
+// planned arguments that send nothing to GitLab (on_destroy, wait_for_approval, timeouts), so that
+// the advice to set on_destroy = "keep" works beside a refused status change (DESIGN.md §B16).
 func saveSettingsDespiteRefusal(ctx context.Context, plan, state *deploymentResourceModel, resp *resource.UpdateResponse) {
 	var saved []string
 	if !plan.OnDestroy.Equal(state.OnDestroy) {

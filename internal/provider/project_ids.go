@@ -123,12 +123,8 @@ func identityHoldsProjectID(raw tftypes.Value) bool {
 const identityFillsProjectIDLater = true
 
 // sameProject reports whether "project", changed from prior to planned, still names the same
-// project (DESIGN.md §B17): the same path but for case, or the same numeric id as GitLab tells it.
-// The prior project's id is priorID, the one the identity holds, when known: it survives renames
-// and transfers. Otherwise GitLab looks the prior spelling up, following the redirect an old path
-// keeps after a rename while no other project takes that path. When GitLab does not show projects
-// (a CI job token), the planned project is asked for the resource's deployment (deploymentID):
-// only the same project holds it. An error says why GitLab could not tell.
+// project (DESIGN.md §B17). priorID is the identity's project id, when known: unlike a path, it
+// survives renames. An error says why GitLab could not tell.
 func (p *projectIDs) sameProject(ctx context.Context, prior, planned types.String, priorID types.Int64, deploymentID int64) (bool, error) {
 	if prior.IsUnknown() || planned.IsUnknown() {
 		return false, nil
