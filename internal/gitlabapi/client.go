@@ -72,6 +72,10 @@ type Client struct {
 
 	projects projectCache
 	user     currentUser
+
+	// pageFetched, set by tests only, is called when a list page's request returns, before
+	// its result is taken.
+	pageFetched func(page int)
 }
 
 // APIURL turns what users write as a base URL (with or without /api/v4, trailing slash or not)

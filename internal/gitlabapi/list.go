@@ -68,7 +68,9 @@ func (c *Client) fetchPage(ctx context.Context, path string, q url.Values, page,
 // listAll reads page 1, then the other pages, up to PageConcurrency at once, and returns the
 // items in GitLab's order. The last page is the one GitLab's X-Total-Pages names, the last one
 // MaxResults needs, or the first page that comes back short; past 10,000 items GitLab stops
-// counting, so then a few pages beyond the end may be asked for. Fewer than a page's worth of
+// counting, so then a few pages beyond the end may be asked for, and a failure of one of those
+// is no failure of the list. A page up to the end that failed, or was canceled by another's
+// failure, fails the list: it never comes back shorter. Fewer than a page's worth of
 // MaxResults are asked for as one page of that size.
 func listAll[T any](ctx context.Context, c *Client, path string, q url.Values, maxResults int) ([]T, error) {
 	var first []T
@@ -98,8 +100,7 @@ func listAll[T any](ctx context.Context, c *Client, path string, q url.Values, m
 		pages   = map[int][]T{1: first}
 		next    = 2
 		end     = last // the last page, once known
-		failure error
-		failed  int // the page that failed
+		failure error  // the first page's failure; later ones may be its cancellation's echo
 		wg      sync.WaitGroup
 	)
 	worker := func() {
@@ -116,14 +117,17 @@ func listAll[T any](ctx context.Context, c *Client, path string, q url.Values, m
 
 			var items []T
 			_, err := c.fetchPage(ctx, path, q, page, perPage, &items)
+			if c.pageFetched != nil {
+				c.pageFetched(page)
+			}
 
 			mu.Lock()
 			switch {
 			case end > 0 && page > end:
 				// Beyond the end: whatever it brought is not needed.
 			case err != nil:
-				if failure == nil { // later ones may only be the cancellation's echo
-					failure, failed = err, page
+				if failure == nil {
+					failure = err
 				}
 				cancel()
 			default:
@@ -144,12 +148,17 @@ func listAll[T any](ctx context.Context, c *Client, path string, q url.Values, m
 		go worker()
 	}
 	wg.Wait()
-	if failure != nil && (end == 0 || failed <= end) {
-		return nil, failure
-	}
 	items := make([]T, 0, len(pages)*perPage)
 	for page := 1; page <= end; page++ {
-		items = append(items, pages[page]...)
+		got, ok := pages[page]
+		if !ok {
+			// It failed, or another page's failure canceled it: the first failure is the cause.
+			return nil, failure
+		}
+		items = append(items, got...)
+	}
+	if end == 0 { // the end never showed: a page failed first
+		return nil, failure
 	}
 	return truncate(items, maxResults), nil
 }

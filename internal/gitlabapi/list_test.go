@@ -152,3 +152,47 @@ func BenchmarkListDeployments10k(b *testing.B) {
 	b.ReportMetric(float64(sequential)/float64(perOp), "x-faster")
 	b.ReportMetric(float64(srv.Stats().ByRoute[routeList])/float64(ops), "requests/op")
 }
+
+// TestListDeployments_canceledPageBeforeTheEndFailsTheList: past 10,000 items GitLab sends no
+// X-Total-Pages. Page 5 fails for good, which cancels page 3 still in flight; page 4, already
+// answered (short: the end), comes in after. The list must fail, not come back without page 3
+// (issue 18 item 13).
+func TestListDeployments_canceledPageBeforeTheEndFailsTheList(t *testing.T) {
+	t.Parallel()
+	page := func(from int64, n int) []map[string]any {
+		out := make([]map[string]any, n)
+		for i := range out {
+			out[i] = deploymentJSON(from+int64(i), "production", "main", "abc", "success", time.Now(), false)
+		}
+		return out
+	}
+	s := newStub(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		switch r.URL.Query().Get("page") {
+		case "1", "2":
+			writeJSON(w, http.StatusOK, page(1, perPage)) // no X-Total-Pages: more than 10,000
+		case "3":
+			hang(r)
+		case "4":
+			writeJSON(w, http.StatusOK, page(301, 50))
+		default:
+			writeMessage(w, http.StatusServiceUnavailable, "503 Service Unavailable")
+		}
+	})
+	c := newTestClient(t, s.URL, func(cfg *Config) { cfg.PageConcurrency = 3; cfg.MaxRetries = 0 })
+	page3Back := make(chan struct{})
+	c.pageFetched = func(page int) {
+		switch page {
+		case 3:
+			close(page3Back) // canceled: page 5 failed already
+		case 4:
+			<-page3Back
+		}
+	}
+	got, err := c.ListDeployments(context.Background(), "acme/app", ListDeploymentsOptions{})
+	if err == nil {
+		t.Fatalf("listed %d deployments without an error; page 3 was canceled", len(got))
+	}
+	if got != nil || !errors.Is(err, ErrServer) {
+		t.Errorf("got %d deployments and error %v, want none and page 5's server error", len(got), err)
+	}
+}

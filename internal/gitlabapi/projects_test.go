@@ -3,6 +3,8 @@ package gitlabapi
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -70,5 +72,87 @@ func TestProject_canceledCallerNotRemembered(t *testing.T) {
 	}
 	if p, err := c.Project(context.Background(), fakeProject); err != nil || p.ID != 1 {
 		t.Errorf("lookup after a canceled one = %+v, %v; want project 1", p, err)
+	}
+}
+
+// TestProject_waiterKeepsItsOwnContext: a caller waiting for another caller's lookup gets the
+// project when that caller gives up, not the other caller's cancellation (issue 18 item 13).
+func TestProject_waiterKeepsItsOwnContext(t *testing.T) {
+	t.Parallel()
+	firstArrived := make(chan struct{})
+	s := newStub(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 1 {
+			close(firstArrived)
+			hang(r)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"id": 1, "path_with_namespace": "acme/app"})
+	})
+	c := newTestClient(t, s.URL)
+	waiting := make(chan struct{})
+	c.projects.onWait = func() { close(waiting) }
+
+	firstCtx, cancelFirst := context.WithCancel(context.Background())
+	firstDone := make(chan error, 1)
+	go func() {
+		_, err := c.Project(firstCtx, "acme/app")
+		firstDone <- err
+	}()
+	<-firstArrived
+	waiterDone := make(chan struct{})
+	var got *Project
+	var gotErr error
+	go func() {
+		defer close(waiterDone)
+		got, gotErr = c.Project(context.Background(), "acme/app")
+	}()
+	<-waiting
+	cancelFirst()
+	if err := <-firstDone; !errors.Is(err, context.Canceled) {
+		t.Errorf("the canceled caller got %v, want context.Canceled", err)
+	}
+	<-waiterDone
+	if gotErr != nil || got == nil || got.ID != 1 {
+		t.Errorf("the waiting caller got %+v, %v; want project 1: it did not cancel anything", got, gotErr)
+	}
+}
+
+// TestProject_transientFailureNotRemembered: a lookup that fails with a server error after the
+// retries is asked again by the next caller, so a GitLab that recovers is believed; a 403 is
+// GitLab's answer about the project and is kept (issue 18 item 13).
+func TestProject_transientFailureNotRemembered(t *testing.T) {
+	t.Parallel()
+	failing := true
+	var mu sync.Mutex
+	s := newStub(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case strings.Contains(r.URL.Path, "secret"):
+			writeMessage(w, http.StatusForbidden, "403 Forbidden")
+		case failing:
+			writeMessage(w, http.StatusServiceUnavailable, "503 Service Unavailable")
+		default:
+			writeJSON(w, http.StatusOK, map[string]any{"id": 1, "path_with_namespace": "acme/app"})
+		}
+	})
+	c := newTestClient(t, s.URL, func(cfg *Config) { cfg.MaxRetries = 1 })
+	ctx := context.Background()
+	if _, err := c.Project(ctx, "acme/app"); !errors.Is(err, ErrServer) {
+		t.Fatalf("first lookup error = %v, want ErrServer", err)
+	}
+	mu.Lock()
+	failing = false
+	mu.Unlock()
+	if p, err := c.Project(ctx, "acme/app"); err != nil || p.ID != 1 {
+		t.Errorf("lookup after GitLab recovered = %+v, %v; want project 1", p, err)
+	}
+	for range 2 {
+		if _, err := c.Project(ctx, "acme/secret"); !errors.Is(err, ErrForbidden) {
+			t.Errorf("lookup of acme/secret error = %v, want ErrForbidden", err)
+		}
+	}
+	if n := s.count("GET /projects/acme%2Fsecret"); n != 1 {
+		t.Errorf("asked %d times about a project GitLab refused, want once", n)
 	}
 }
