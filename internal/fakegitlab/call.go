@@ -104,6 +104,36 @@ func (c *call) findProject() (*project, *reply) {
 	return p, nil
 }
 
+// findReadableDeployment is findReadableProject, then the :deployment_id deployment in it.
+func (c *call) findReadableDeployment() (*deployment, *reply) {
+	p, rep := c.findReadableProject()
+	if rep != nil {
+		return nil, rep
+	}
+	d := c.deploymentByParam(p)
+	if d == nil {
+		return nil, &recordNotFound
+	}
+	return d, nil
+}
+
+// findWritableDeployment is findProject, then the :deployment_id deployment in it, then the role
+// (minLevel) and the deploy access to its environment that GitLab's deployment writes ask for.
+func (c *call) findWritableDeployment(minLevel int) (*deployment, *reply) {
+	p, rep := c.findProject()
+	if rep != nil {
+		return nil, rep
+	}
+	d := c.deploymentByParam(p)
+	if d == nil {
+		return nil, &recordNotFound
+	}
+	if !c.st.can(c.user, p, minLevel) || !c.st.hasDeployAccess(c.user, p, d.env.name) {
+		return nil, &forbidden
+	}
+	return d, nil
+}
+
 // deploymentByParam finds the :deployment_id deployment in the project.
 func (c *call) deploymentByParam(p *project) *deployment {
 	id, ok := parseInt(c.vars["deployment_id"])

@@ -20,15 +20,11 @@ func handleApproval(c *call) reply {
 	if rep := g.result(); rep != nil {
 		return *rep
 	}
-	p, rep := c.findReadableProject()
+	d, rep := c.findReadableDeployment()
 	if rep != nil {
 		return *rep
 	}
-	d := c.deploymentByParam(p)
-	if d == nil {
-		return recordNotFound
-	}
-	rule, refusal := c.approvalRule(p, d, status, representedAs)
+	rule, refusal := c.approvalRule(d.project, d, status, representedAs)
 	if refusal != "" {
 		return msgReply(http.StatusBadRequest, refusal)
 	}

@@ -113,13 +113,9 @@ func handleGetDeployment(c *call) reply {
 	if rep := g.result(); rep != nil {
 		return *rep
 	}
-	p, rep := c.findReadableProject()
+	d, rep := c.findReadableDeployment()
 	if rep != nil {
 		return *rep
-	}
-	d := c.deploymentByParam(p)
-	if d == nil {
-		return recordNotFound
 	}
 	return jsonReply(http.StatusOK, c.deploymentExtendedJSON(d))
 }
@@ -211,16 +207,9 @@ func handleUpdateDeployment(c *call) reply {
 	if rep := g.result(); rep != nil {
 		return *rep
 	}
-	p, rep := c.findProject()
+	d, rep := c.findWritableDeployment(levelDeveloper)
 	if rep != nil {
 		return *rep
-	}
-	d := c.deploymentByParam(p)
-	if d == nil {
-		return recordNotFound
-	}
-	if !c.st.can(c.user, p, levelDeveloper) || !c.st.hasDeployAccess(c.user, p, d.env.name) {
-		return forbidden
 	}
 	if d.job != nil {
 		return msgReply(http.StatusForbidden, "403 Forbidden - Deployments created using GitLab CI can not be updated using the API")
@@ -245,16 +234,9 @@ func handleDeleteDeployment(c *call) reply {
 	if rep := c.checkDeploymentDeleteLimit(); rep != nil {
 		return *rep
 	}
-	p, rep := c.findProject()
+	d, rep := c.findWritableDeployment(levelMaintainer)
 	if rep != nil {
 		return *rep
-	}
-	d := c.deploymentByParam(p)
-	if d == nil {
-		return recordNotFound
-	}
-	if !c.st.can(c.user, p, levelMaintainer) || !c.st.hasDeployAccess(c.user, p, d.env.name) {
-		return forbidden
 	}
 	if c.modifiedSince(d.updatedAt) {
 		return msgReply(http.StatusPreconditionFailed, "412 Precondition Failed")
@@ -262,7 +244,7 @@ func handleDeleteDeployment(c *call) reply {
 	if d.status == "running" {
 		return msgReply(http.StatusBadRequest, "Cannot destroy running deployment")
 	}
-	if currentDeployment(p, d.env) == d {
+	if currentDeployment(d.project, d.env) == d {
 		return msgReply(http.StatusBadRequest, "Deployment currently deployed to environment")
 	}
 	c.st.deleteDeployment(d)

@@ -39,12 +39,17 @@ func copyExample(t *testing.T, c *terraformCLI, dir string) {
 	}
 }
 
-// auditFake holds acme/app with a January that breaks each of the guide's checks once, and
-// acme/clean with a January that breaks none.
-func auditFake(t *testing.T) *fakegitlab.Server {
+// auditExample is a CLI that supports feature, in a directory holding the example dir, and the
+// environment that points it at a fake holding acme/app, with a January that breaks each of the
+// guide's checks once, and acme/clean, with a January that breaks none.
+func auditExample(t *testing.T, feature cliFeature, dir string) (*terraformCLI, []string) {
 	t.Helper()
-	return auditHistoryOf(t, fakegitlab.Options{},
+	c := newTerraformCLI(t, time.Millisecond, 10*time.Millisecond)
+	c.skipUnlessSupports(feature)
+	fake := auditHistoryOf(t, fakegitlab.Options{},
 		auditProject{1, "acme/app", violations}, auditProject{2, "acme/clean", cleanHistory})
+	copyExample(t, c, dir)
+	return c, []string{"GITLAB_BASE_URL=" + fake.URL(), "GITLAB_TOKEN=" + tokenBob}
 }
 
 // checkFailures are the check blocks the guide's audit reported failing, by name, with the text
@@ -65,11 +70,7 @@ func failedChecks(output string) map[string]string {
 // nothing in a clean month.
 func TestAccAuditGuide_checks(t *testing.T) {
 	t.Parallel()
-	c := newTerraformCLI(t, time.Millisecond, 10*time.Millisecond)
-	c.skipUnlessSupports(cliFeatureCheckBlock)
-	fake := auditFake(t)
-	copyExample(t, c, "guides/audit")
-	env := []string{"GITLAB_BASE_URL=" + fake.URL(), "GITLAB_TOKEN=" + tokenBob}
+	c, env := auditExample(t, cliFeatureCheckBlock, "guides/audit")
 
 	res := c.mustRun(env, []string{"plan", "-no-color", "-var", "project=acme/app"})
 	got := failedChecks(res.output())
@@ -97,11 +98,7 @@ func TestAccAuditGuide_checks(t *testing.T) {
 // terraform test proves that the audit flags each finding of one month and nothing in the other.
 func TestAccAuditGuide_terraformTest(t *testing.T) {
 	t.Parallel()
-	c := newTerraformCLI(t, time.Millisecond, 10*time.Millisecond)
-	c.skipUnlessSupports(cliFeatureTestCommand)
-	fake := auditFake(t)
-	copyExample(t, c, "guides/audit")
-	env := []string{"GITLAB_BASE_URL=" + fake.URL(), "GITLAB_TOKEN=" + tokenBob}
+	c, env := auditExample(t, cliFeatureTestCommand, "guides/audit")
 	res := c.mustRun(env, []string{"test", "-no-color"})
 	if !strings.Contains(res.output(), "2 passed, 0 failed") {
 		t.Errorf("terraform test:\n%s", res.output())
@@ -112,11 +109,7 @@ func TestAccAuditGuide_terraformTest(t *testing.T) {
 // finding, and plans cleanly for a clean month.
 func TestAccAuditGuide_postconditionsAreFatal(t *testing.T) {
 	t.Parallel()
-	c := newTerraformCLI(t, time.Millisecond, 10*time.Millisecond)
-	c.skipUnlessSupports(cliFeaturePostcondition)
-	fake := auditFake(t)
-	copyExample(t, c, "guides/audit-strict")
-	env := []string{"GITLAB_BASE_URL=" + fake.URL(), "GITLAB_TOKEN=" + tokenBob}
+	c, env := auditExample(t, cliFeaturePostcondition, "guides/audit-strict")
 
 	res := c.mustRun(env, []string{"plan", "-no-color", "-var", "project=acme/app"}, 1)
 	for _, text := range []string{

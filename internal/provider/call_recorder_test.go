@@ -140,11 +140,7 @@ func (r *callRecorder) ReadResource(ctx context.Context, req *tfprotov6.ReadReso
 		Prior: nullness(prior), PriorPrivate: privateKeys(req.Private), PriorIdentity: identityPresence(req.CurrentIdentity),
 	}
 	if resp != nil {
-		newState := decodeValue(resp.NewState, typ)
-		c.RespNew = nullness(newState)
-		c.RespPrivate = privateKeys(resp.Private)
-		c.RespIdentity = identityPresence(resp.NewIdentity)
-		c.Errors = errorSummaries(resp.Diagnostics)
+		c.newState(decodeValue(resp.NewState, typ), resp.Private, resp.NewIdentity, resp.Diagnostics)
 	}
 	r.record(c)
 	return resp, err
@@ -188,10 +184,7 @@ func (r *callRecorder) ApplyResourceChange(ctx context.Context, req *tfprotov6.A
 		PlannedUnknown: unknownAttrs(planned), PlannedIdentity: identityPresence(req.PlannedIdentity),
 	}
 	if resp != nil {
-		c.RespNew = nullness(decodeValue(resp.NewState, typ))
-		c.RespPrivate = privateKeys(resp.Private)
-		c.RespIdentity = identityPresence(resp.NewIdentity)
-		c.Errors = errorSummaries(resp.Diagnostics)
+		c.newState(decodeValue(resp.NewState, typ), resp.Private, resp.NewIdentity, resp.Diagnostics)
 	}
 	r.record(c)
 	return resp, err
@@ -229,6 +222,12 @@ func (r *callRecorder) UpgradeResourceIdentity(ctx context.Context, req *tfproto
 	}
 	r.record(c)
 	return resp, err
+}
+
+// newState sums up the state a ReadResource or ApplyResourceChange response gives back.
+func (c *recordedCall) newState(state tftypes.Value, private []byte, identity *tfprotov6.ResourceIdentityData, diags []*tfprotov6.Diagnostic) {
+	c.RespNew, c.RespPrivate, c.RespIdentity = nullness(state), privateKeys(private), identityPresence(identity)
+	c.Errors = errorSummaries(diags)
 }
 
 // decodeValue is v as a value of typ; an unset value is a null one.
