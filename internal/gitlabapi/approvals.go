@@ -25,21 +25,31 @@ type Decision struct {
 	// example because its rule was deleted since.
 	Rule       *ApprovalRule
 	Deployment *Deployment
+	// AlreadyInPlace is set when the user had made this decision, with this status, before the
+	// request: GitLab answered with it unchanged (DESIGN.md §B22).
+	AlreadyInPlace bool
 }
 
 // recentSlack is how far back a decision may have been recorded by a request whose answer was
 // lost, when GitLab's clock is unknown.
 const recentSlack = time.Minute
 
-// Decide posts an approval or rejection as the client's user (userID, or 0 when unknown), then
-// reads the deployment once for the rule it counts for and the approvals still pending. A lost
+// Decide posts an approval or rejection as the client's user (userID, or 0 when unknown). It
+// reads the deployment before, to tell a decision already in place, and after, for the rule it
+// counts for and the approvals still pending (not after a repeat, which changed nothing). A lost
 // answer is settled by reading before sending again: the decision may itself have ended the
 // wait, after which GitLab refuses every decision.
 func (c *Client) Decide(ctx context.Context, project string, id int64, opts ApprovalOptions, userID int64) (*Decision, error) {
+	// GitLab's answer to a repeat is the decision as it was, which alone cannot be told from a
+	// decision just made or changed: only the deployment's approvals before the request can.
+	before, err := c.GetDeployment(ctx, project, id)
+	if err != nil {
+		return nil, err
+	}
 	started := time.Now()
 	var a Approval
 	var read *Deployment
-	_, err := c.send(ctx, call{
+	_, err = c.send(ctx, call{
 		method: http.MethodPost, path: deploymentPath(project, id) + "/approval", body: opts, out: &a,
 		settle: func(ctx context.Context) (bool, error) {
 			d, err := c.GetDeployment(ctx, project, id)
@@ -66,6 +76,10 @@ func (c *Client) Decide(ctx context.Context, project string, id int64, opts Appr
 	if err != nil {
 		return nil, err
 	}
+	if heldBefore(before, &a) {
+		// Nothing changed in GitLab: the deployment as read before is as it is now.
+		return &Decision{Approval: a, Rule: RuleOf(before, &a), Deployment: before, AlreadyInPlace: true}, nil
+	}
 	if read == nil {
 		if read, err = c.GetDeployment(ctx, project, id); err != nil {
 			return nil, fmt.Errorf("GitLab recorded the %s decision, but reading deployment %d afterwards failed: %w",
@@ -73,6 +87,17 @@ func (c *Client) Decide(ctx context.Context, project string, id int64, opts Appr
 		}
 	}
 	return &Decision{Approval: a, Rule: RuleOf(read, &a), Deployment: read}, nil
+}
+
+// heldBefore reports whether d, read before a decision was sent, held that decision as GitLab
+// answered it: same user, status and creation time (kept when a status is changed).
+func heldBefore(d *Deployment, a *Approval) bool {
+	for _, prior := range d.Approvals {
+		if prior.User.ID == a.User.ID && prior.Status == a.Status && prior.CreatedAt.Equal(a.CreatedAt) {
+			return true
+		}
+	}
+	return false
 }
 
 // lostDecision finds on d the decision that a request with opts, whose answer was lost, may have

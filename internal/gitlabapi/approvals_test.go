@@ -70,8 +70,16 @@ func TestDecide_recordsDecisionWithRuleAndPendingCount(t *testing.T) {
 		t.Errorf("pending_approval_count = %d, want 1 (security-team still pending)", dec.Deployment.PendingApprovalCount)
 	}
 	stats := srv.Stats()
-	if stats.ByRoute[approvalRoute] != 1 || stats.ByRoute["GET /api/v4/projects/:id/deployments/:deployment_id"] != 1 || stats.Total != 2 {
-		t.Errorf("requests = %v; want one approval and one read", stats.ByRoute)
+	// One read before (to tell a decision already in place), one after.
+	if stats.ByRoute[approvalRoute] != 1 || stats.ByRoute["GET /api/v4/projects/:id/deployments/:deployment_id"] != 2 || stats.Total != 3 {
+		t.Errorf("requests = %v; want one approval and two reads", stats.ByRoute)
+	}
+	if dec.AlreadyInPlace {
+		t.Error("a fresh decision is said to be already in place")
+	}
+	again, err := mae.Decide(ctx, "acme/app", 1, ApprovalOptions{Status: ApprovalApproved, Comment: ptr("ship it")}, 0)
+	if err != nil || !again.AlreadyInPlace || !again.Approval.CreatedAt.Equal(dec.Approval.CreatedAt) {
+		t.Errorf("the same decision again = %+v, %v; want it already in place, as first recorded", again, err)
 	}
 }
 

@@ -227,7 +227,7 @@ func TestApproveDeploymentAction_invalidValuesFailBeforeAnyRequest(t *testing.T)
 	c.expectRequests("validating and planning", map[string]int{})
 }
 
-// One request records the decision; progress says who decided under which rule and what is
+// One approval request records the decision; progress says who decided under which rule and what is
 // still pending. status defaults to approved.
 func TestApproveDeploymentAction_approvesAndReportsPending(t *testing.T) {
 	t.Parallel()
@@ -239,7 +239,8 @@ func TestApproveDeploymentAction_approvesAndReportsPending(t *testing.T) {
 	expectNoDiagnostics(t, diags)
 	expectProgress(t, progress, fmt.Sprintf(`mae approved deployment %d of project "acme/app" for approval rule "Maintainers"`, d.ID),
 		"it still waits for 2 approval(s).")
-	mae.expectRequests("one approval", map[string]int{routeApprove: 1, routeGet: 1})
+	// The deployment is read before (a decision already in place) and after (DESIGN.md §B22).
+	mae.expectRequests("one approval", map[string]int{routeApprove: 1, routeGet: 2})
 
 	got, err := testClient(t, fake).GetDeployment(context.Background(), "acme/app", d.ID)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -321,6 +322,17 @@ func rejection(d *gitlabapi.Deployment) *gitlabapi.Approval {
 		}
 	}
 	return nil
+}
+
+// rejectedBy names the users whose rejection of d stands.
+func rejectedBy(d *gitlabapi.Deployment) []string {
+	var names []string
+	for _, a := range d.Approvals {
+		if a.Status == gitlabapi.ApprovalRejected && !slices.Contains(names, a.User.Username) {
+			names = append(names, a.User.Username)
+		}
+	}
+	return names
 }
 
 func approvedBy(d *gitlabapi.Deployment) []string {

@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -121,8 +123,19 @@ func (a *approveDeploymentAction) Invoke(ctx context.Context, req action.InvokeR
 // decisionProgress tells who decided what under which rule, and what the deployment still needs.
 func decisionProgress(project string, id int64, dec *gitlabapi.Decision) string {
 	msg := fmt.Sprintf("%s %s %s", dec.Approval.User.Username, dec.Approval.Status, deploymentSubject(project, id))
+	if dec.AlreadyInPlace {
+		msg = fmt.Sprintf("%s had already %s %s", dec.Approval.User.Username, dec.Approval.Status, deploymentSubject(project, id))
+	}
 	if dec.Rule != nil && dec.Rule.AccessLevelDescription != nil {
 		msg += fmt.Sprintf(" for approval rule %q", *dec.Rule.AccessLevelDescription)
+	}
+	if dec.AlreadyInPlace {
+		msg += fmt.Sprintf(" (on %s); GitLab changed nothing", dec.Approval.CreatedAt.UTC().Format(time.RFC3339))
+	}
+	if rejecters := rejectedBy(dec.Deployment); len(rejecters) > 0 {
+		// GitLab's pending count leaves rejections out, but a rejection stands (DESIGN.md §A4).
+		return msg + fmt.Sprintf("; it is rejected (by %s): no approval outweighs a rejection, so it waits for none "+
+			"while a rejection stands.", strings.Join(rejecters, ", "))
 	}
 	if pending := dec.Deployment.PendingApprovalCount; pending > 0 {
 		return msg + fmt.Sprintf("; it still waits for %d approval(s).", pending)

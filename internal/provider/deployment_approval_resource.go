@@ -193,6 +193,12 @@ func (r *deploymentApprovalResource) Create(ctx context.Context, req resource.Cr
 				commentText(got.Comment), project, id, got.User.ID))
 		return
 	}
+	if dec.AlreadyInPlace {
+		resp.Diagnostics.AddWarning("Decision Already in Place", fmt.Sprintf("%s had already %s %s on %s, "+
+			"under the same approval rule, so GitLab changed nothing: it answered with that decision as it was. "+
+			"No new decision was recorded; this resource now manages that decision.", dec.Approval.User.Username,
+			dec.Approval.Status, deploymentSubject(project, id), dec.Approval.CreatedAt.UTC().Format(time.RFC3339)))
+	}
 	plan.ID = types.StringValue(approvalResourceID(project, id, dec.Approval.User.ID, plan.ruleForID(dec.Rule)))
 	plan.setFromAPI(&dec.Approval, dec.Rule, dec.Deployment)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)

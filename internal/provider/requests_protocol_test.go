@@ -119,7 +119,8 @@ func TestRequests_approvalCreate(t *testing.T) {
 					}
 				},
 				check: func(*lifecycle) {
-					if err := (requests{fake, map[string]int{routeApprove: 1, routeGet: 1}, "approving a deployment", &cliIdentity{keeps: cli.keepsIdentities()}}).check(); err != nil {
+					// The deployment is read before (a decision already in place) and after (DESIGN.md §B22).
+					if err := (requests{fake, map[string]int{routeApprove: 1, routeGet: 2}, "approving a deployment", &cliIdentity{keeps: cli.keepsIdentities()}}).check(); err != nil {
 						t.Error(err)
 					}
 				},
