@@ -97,6 +97,14 @@ func (c *terraformCLI) writeConfig(hcl string) {
 	}
 }
 
+// writeFile writes another configuration file, name, into the working directory.
+func (c *terraformCLI) writeFile(name, hcl string) {
+	c.t.Helper()
+	if err := os.WriteFile(filepath.Join(c.dir, name), []byte(hcl), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
 // cliResult is what one CLI run printed and how it ended.
 type cliResult struct {
 	stdout, stderr string
