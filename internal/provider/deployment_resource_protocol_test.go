@@ -529,3 +529,35 @@ func TestDeploymentResource_deleteRefusedWhileCurrent(t *testing.T) {
 		},
 	}, nil)
 }
+
+// on_destroy decides what destroying does in GitLab.
+func TestDeploymentResource_onDestroy(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	review := func(env, status, onDestroy string) resourceArgs {
+		return deploymentArgs{project: "acme/app", environment: env, ref: "main", sha: shaMain, status: status, onDestroy: onDestroy}.args()
+	}
+	for _, tc := range []struct {
+		args      resourceArgs
+		kept      bool
+		onDestroy string
+	}{
+		{review("review/keep", "success", ""), true, "keep"},
+		{review("review/delete", "failed", onDestroyDelete), false, onDestroyDelete},
+		{review("review/cancel", "running", onDestroyCancelAndDelete), false, onDestroyCancelAndDelete},
+	} {
+		var id int64
+		runProtoSteps(t, newDeploymentLifecycle(t, fake), []protoStep{{
+			args:  tc.args,
+			check: func(l *lifecycle) { id = int64Attr(l.state(), "deployment_id") },
+		}}, func() error {
+			switch d := gitlabDeployment(t, fake, id); {
+			case tc.kept && d == nil:
+				return fmt.Errorf("on_destroy = %s: deployment %d is gone from GitLab", tc.onDestroy, id)
+			case !tc.kept && d != nil:
+				return fmt.Errorf("on_destroy = %s: deployment %d is still in GitLab (%s)", tc.onDestroy, id, d.Status)
+			}
+			return nil
+		})
+	}
+}

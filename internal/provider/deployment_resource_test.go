@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
@@ -164,64 +163,6 @@ func TestAccDeploymentResource_basic(t *testing.T) {
 				ImportState:     true,
 				ImportStateKind: resource.ImportBlockWithID,
 			},
-		},
-	})
-}
-
-// on_destroy decides what destroying does in GitLab.
-func TestAccDeploymentResource_onDestroy(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, "basic.json")
-	var keepID, deleteID, cancelID int64
-	config := providerBlock(fake.URL(), tokenMaintainer) + fmt.Sprintf(`
-resource "gitlabdeploy_deployment" "keep" {
-  project     = "acme/app"
-  environment = "review/keep"
-  ref         = "main"
-  sha         = %[1]q
-  status      = "success"
-}
-
-resource "gitlabdeploy_deployment" "delete" {
-  project     = "acme/app"
-  environment = "review/delete"
-  ref         = "main"
-  sha         = %[1]q
-  status      = "failed"
-  on_destroy  = "delete"
-}
-
-resource "gitlabdeploy_deployment" "cancel" {
-  project     = "acme/app"
-  environment = "review/cancel"
-  ref         = "main"
-  sha         = %[1]q
-  status      = "running"
-  on_destroy  = "cancel_and_delete"
-}
-`, shaMain)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:           config,
-			ConfigPlanChecks: emptyPlanAfterApply,
-			ConfigStateChecks: []statecheck.StateCheck{
-				captureDeploymentID("gitlabdeploy_deployment.keep", &keepID),
-				captureDeploymentID("gitlabdeploy_deployment.delete", &deleteID),
-				captureDeploymentID("gitlabdeploy_deployment.cancel", &cancelID),
-			},
-		}},
-		CheckDestroy: func(*terraform.State) error {
-			if d := gitlabDeployment(t, fake, keepID); d == nil {
-				return fmt.Errorf("on_destroy = keep: deployment %d is gone from GitLab", keepID)
-			}
-			if d := gitlabDeployment(t, fake, deleteID); d != nil {
-				return fmt.Errorf("on_destroy = delete: deployment %d is still in GitLab (%s)", deleteID, d.Status)
-			}
-			if d := gitlabDeployment(t, fake, cancelID); d != nil {
-				return fmt.Errorf("on_destroy = cancel_and_delete: deployment %d is still in GitLab (%s)", cancelID, d.Status)
-			}
-			return nil
 		},
 	})
 }
