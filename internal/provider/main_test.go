@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,18 @@ func TestMain(m *testing.M) {
 		return
 	}
 	quietRaceExit()
+	lessGC()
 	os.Exit(m.Run())
+}
+
+// lessGC lets the test process's heap grow to five times its live data before collecting, unless
+// the developer set GOGC: the in-process tests allocate at a high rate, and with Go's default the
+// collector took about a tenth of their CPU under -race (TestLifecycleMatrix: 9.1 s -> 7.9 s of
+// CPU, 150 -> 250 MB).
+func lessGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 }
 
 // quietRaceExit keeps the race detector of the provider processes the CLI starts (this test
@@ -57,6 +69,10 @@ func servePlugin(waits string) error {
 	if err != nil {
 		return err
 	}
+	// As main does: the SDK's TRACE lines, which Terraform drops, are not formatted, and the
+	// collector is tuned as for users (DESIGN.md §B10).
+	QuietSDKLogs()
+	TuneGC()
 	newProvider := newWithOptions("test", providerOptions{
 		retryWaitMin:         waitMin,
 		retryWaitMax:         waitMax,
