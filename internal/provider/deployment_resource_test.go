@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -80,10 +79,6 @@ func expectAction(action plancheck.ResourceActionType) resource.ConfigPlanChecks
 	}
 }
 
-var emptyPlanAfterApply = resource.ConfigPlanChecks{
-	PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-}
-
 func expectState(attr string, value knownvalue.Check) statecheck.StateCheck {
 	return statecheck.ExpectKnownValue(deploymentAddress, tfjsonpath.New(attr), value)
 }
@@ -99,21 +94,6 @@ func gitlabDeployment(t *testing.T, fake *fakegitlab.Server, id int64) *gitlabap
 		t.Fatalf("reading deployment %d: %v", id, err)
 	}
 	return d
-}
-
-// captureDeploymentID is a state check that stores the deployment_id of resource address into *id.
-func captureDeploymentID(address string, id *int64) statecheck.StateCheck {
-	return stateCheckFunc(func(_ context.Context, s *tfjson.State) error {
-		if s != nil && s.Values != nil && s.Values.RootModule != nil {
-			for _, r := range s.Values.RootModule.Resources {
-				if r.Address == address {
-					_, err := fmt.Sscan(fmt.Sprint(r.AttributeValues["deployment_id"]), id)
-					return err
-				}
-			}
-		}
-		return fmt.Errorf("%s not in state", address)
-	})
 }
 
 func TestAccDeploymentResource_basic(t *testing.T) {
