@@ -87,3 +87,47 @@ func TestDeploymentApprovalResource_createOfExistingDecisionToldAsAlreadyInPlace
 		t.Errorf("a fresh decision: %s", diagnosticsText(res.diags))
 	}
 }
+
+// An import by identity that finds nothing names the identity's attributes that found nothing
+// and the fix, not the import id's format nor Terraform's generic "Cannot import non-existent
+// remote object" (issue 18 item 11).
+func TestImportByIdentity_notFoundNamesTheIdentity(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	d := recordAsDora(t, fake, "production")
+	decideAs(t, fake, "mae-token", d.ID, "approved", "", "")
+	expectIdentityAdvice := func(t *testing.T, res *lifecycleResult, parts ...string) {
+		t.Helper()
+		if res.failed == "" {
+			t.Fatalf("the import of nothing succeeded")
+		}
+		text := res.errorText()
+		for _, bad := range []string{"import id", "<project>:<deployment_id>", "Cannot import non-existent remote object"} {
+			if strings.Contains(text, bad) {
+				t.Errorf("the error speaks of %q:\n%s", bad, text)
+			}
+		}
+		expectDiagnostic(t, res.diags, tfprotov6.DiagnosticSeverityError, parts...)
+	}
+	t.Run("deployment", func(t *testing.T) {
+		t.Parallel()
+		l := newProtocolHarnessFor(t, fake, tokenRoot).lifecycle("gitlabdeploy_deployment")
+		res := l.importByIdentity(map[string]int64{"project_id": 1, "deployment_id": 999},
+			resourceArgs{"project": "acme/app", "environment": "production", "ref": "main", "sha": shaMain, "status": "success"})
+		expectIdentityAdvice(t, res, "deployment_id = 999", "project_id = 1", "identity", "global id")
+	})
+	t.Run("decision on a missing deployment", func(t *testing.T) {
+		t.Parallel()
+		l := newApprovalLifecycle(t, fake, "mae-token")
+		res := l.importByIdentity(map[string]int64{"project_id": 1, "deployment_id": 999, "user_id": 3},
+			approvalArgs{deployment: 999, status: "approved"}.args())
+		expectIdentityAdvice(t, res, "deployment_id = 999", "project_id = 1", "identity")
+	})
+	t.Run("decision of a user who made none", func(t *testing.T) {
+		t.Parallel()
+		l := newApprovalLifecycle(t, fake, "mae-token")
+		res := l.importByIdentity(map[string]int64{"project_id": 1, "deployment_id": d.ID, "user_id": 99},
+			approvalArgs{deployment: d.ID, status: "approved"}.args())
+		expectIdentityAdvice(t, res, "user_id = 99", fmt.Sprintf("deployment_id = %d", d.ID), "identity")
+	})
+}

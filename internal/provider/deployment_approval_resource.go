@@ -213,6 +213,12 @@ func (r *deploymentApprovalResource) Read(ctx context.Context, req resource.Read
 	}
 	project, id := state.Project.ValueString(), state.DeploymentID.ValueInt64()
 	subject := deploymentSubject(project, id)
+	// Only an import's read finds status null: every other state holds GitLab's.
+	importing := state.Status.IsNull()
+	var identityProjectID int64
+	if importing {
+		identityProjectID = importedIdentityProjectID(ctx, req.Identity)
+	}
 	// Even a read that removes the resource answers with an identity.
 	r.completeIdentity(ctx, resp.Identity, &state, &resp.Diagnostics)
 
@@ -221,8 +227,7 @@ func (r *deploymentApprovalResource) Read(ctx context.Context, req resource.Read
 		if deletedInGitLab(ctx, r.client, &resp.Diagnostics, err, notFoundRead{
 			summary: "Unable to Read Deployment Decision", project: project, id: id,
 			kept: "the decision", assumption: "the deployment was deleted",
-			// Only an import's read finds status null: every other state holds GitLab's.
-			importing: state.Status.IsNull(), importFormat: approvalImportIDFormat,
+			importing: importing, importFormat: approvalImportIDFormat, identityProjectID: identityProjectID,
 		}) {
 			tflog.Info(ctx, "deployment deleted outside Terraform, and its decisions with it; removing the decision from the state",
 				map[string]any{"project": project, "deployment_id": id})
@@ -235,6 +240,10 @@ func (r *deploymentApprovalResource) Read(ctx context.Context, req resource.Read
 		return
 	}
 	a, rule := gitlabapi.UserDecision(d, state.UserID.ValueInt64(), state.RuleID.ValueInt64())
+	if a == nil && importing {
+		resp.Diagnostics.AddError("Unable to Import Deployment Decision", noDecisionToImport(&state, identityProjectID))
+		return
+	}
 	if a == nil {
 		tflog.Info(ctx, "decision no longer on the deployment; removing it from the state", map[string]any{
 			"project": project, "deployment_id": id, "user_id": state.UserID.ValueInt64(),
@@ -478,6 +487,26 @@ func keptCommentDetail(project string, id int64, got *gitlabapi.Approval, commen
 		"whose status does not change, so comment %s cannot be recorded.",
 		got.User.Username, got.Status, deploymentSubject(project, id), got.CreatedAt.UTC().Format(time.RFC3339),
 		commentText(got.Comment), commentText(comment))
+}
+
+// noDecisionToImport says that the deployment an import names holds no decision of the user (under
+// the rule) it names, in the words the user wrote: the identity's attributes or the import id.
+func noDecisionToImport(state *deploymentApprovalResourceModel, identityProjectID int64) string {
+	project, id, userID := state.Project.ValueString(), state.DeploymentID.ValueInt64(), state.UserID.ValueInt64()
+	rule, ruleHint := "", ""
+	if !state.RuleID.IsNull() && state.RuleID.ValueInt64() != 0 {
+		rule = fmt.Sprintf(" under rule_id = %d", state.RuleID.ValueInt64())
+		ruleHint = " and rule_id (the approval rule's id, as the data source lists it in approval_rules)"
+	}
+	fix := fmt.Sprintf("user_id is GitLab's numeric id of the user who decided, as the gitlabdeploy_deployment data "+
+		"source lists it in approvals%s. Nothing was imported.", ruleHint)
+	if identityProjectID != 0 {
+		return fmt.Sprintf("The import block's identity names the decision of user_id = %d on deployment_id = %d "+
+			"(project_id = %d, project %q)%s, but GitLab shows no such decision on that deployment.\n\nCheck "+
+			"user_id%s in the identity: %s", userID, id, identityProjectID, project, rule, ruleHint, fix)
+	}
+	return fmt.Sprintf("%s holds no decision of the user with id %d%s.\n\nCheck the import id, written %s: %s",
+		capitalize(deploymentSubject(project, id)), userID, rule, approvalImportIDFormat, fix)
 }
 
 func commentText(c *string) string {

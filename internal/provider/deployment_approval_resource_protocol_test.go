@@ -173,8 +173,9 @@ func TestDeploymentApprovalResource_importErrors(t *testing.T) {
 	runProtoSteps(t, newApprovalLifecycle(t, fake, "mae-token"), []protoStep{
 		step("acme/app", "Invalid Deployment Decision Import ID", "<project>:<deployment_id>[:<user_id>[:<rule_id>]]"),
 		step("acme/app:1:x", "Invalid Deployment Decision Import ID", `user id "x"`),
-		// Nobody has decided on deployment 1 yet.
-		step("acme/app:1:3", "Cannot import non-existent remote object"),
+		// Nobody has decided on deployment 1 yet: the error names the user and the import id.
+		step("acme/app:1:3", "Unable to Import Deployment Decision", `Deployment 1 of project "acme/app" holds no decision of the user with id 3`,
+			"Check the import id, written <project>:<deployment_id>"),
 	}, nil)
 }
 

@@ -64,6 +64,21 @@ func (r *deploymentResource) importByIdentity(ctx context.Context, req resource.
 	startImportedDeployment(ctx, resp, project, identity.DeploymentID.ValueInt64())
 }
 
+// importedIdentityProjectID is the project_id of the identity a read after an import was given:
+// set after an import by identity only (the read after an import by id gets none), so that a read
+// that finds nothing names the identity's attributes rather than an import id the user never
+// wrote. 0 when there is none.
+func importedIdentityProjectID(ctx context.Context, identity *tfsdk.ResourceIdentity) int64 {
+	if identity == nil || !identityHoldsProjectID(identity.Raw) {
+		return 0
+	}
+	var id types.Int64
+	if diags := identity.GetAttribute(ctx, path.Root("project_id"), &id); diags.HasError() {
+		return 0
+	}
+	return id.ValueInt64()
+}
+
 // startImportedDeployment writes what an import knows of deployment id of project. Read fills in
 // the rest; tag stays null so that Read learns it from the repository.
 func startImportedDeployment(ctx context.Context, resp *resource.ImportStateResponse, project string, id int64) {

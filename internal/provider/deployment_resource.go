@@ -296,6 +296,10 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 	}
 	project, id := state.Project.ValueString(), state.DeploymentID.ValueInt64()
 	subject := deploymentSubject(project, id)
+	var identityProjectID int64
+	if state.CreatedAt.IsNull() { // an import's read
+		identityProjectID = importedIdentityProjectID(ctx, req.Identity)
+	}
 	// Even a read that removes the resource answers with an identity.
 	r.completeIdentity(ctx, resp.Identity, project, id, &resp.Diagnostics)
 
@@ -305,7 +309,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 			summary: "Unable to Read Deployment", project: project, id: id,
 			kept: "the deployment", assumption: "it was deleted",
 			// Only an import's read finds created_at null: every other state holds GitLab's.
-			importing: state.CreatedAt.IsNull(), importFormat: importIDFormat,
+			importing: state.CreatedAt.IsNull(), importFormat: importIDFormat, identityProjectID: identityProjectID,
 		}) {
 			tflog.Info(ctx, "deployment deleted outside Terraform; removing it from the state", map[string]any{
 				"project": project, "deployment_id": id,

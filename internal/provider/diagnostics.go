@@ -181,6 +181,8 @@ type notFoundRead struct {
 	assumption       string // what the provider does not assume, e.g. "it was deleted"
 	importing        bool   // the read of an import: nothing is in the state yet
 	importFormat     string // the import id's format, for the advice
+	// identityProjectID is the project_id of the identity an import was made by, else 0.
+	identityProjectID int64
 }
 
 // deletedInGitLab tells a deployment deleted in GitLab from the other causes of a 404 (a wrong
@@ -203,12 +205,27 @@ func deletedInGitLab(ctx context.Context, client *gitlabapi.Client, diags *diag.
 	switch {
 	case projectErr == nil && !nf.importing:
 		return true
+	case projectErr == nil && nf.identityProjectID != 0:
+		diags.AddError(nf.summary, fmt.Sprintf(
+			"The import block's identity names deployment_id = %d of project_id = %d (project %q): GitLab shows the "+
+				"project, and answered 404 Not Found for the deployment. Nothing was imported.\n\nCheck deployment_id "+
+				"in the identity: it is GitLab's global id of the deployment (as gitlabdeploy_deployments lists it in "+
+				"deployment_id), not the number GitLab's pages show as #N (its iid).", nf.id, nf.identityProjectID, nf.project))
+		return false
 	case projectErr == nil:
 		diags.AddError(nf.summary, fmt.Sprintf(
 			"Project %q has no deployment with id %d: GitLab shows the project, and answered 404 Not Found for the "+
 				"deployment. Nothing was imported.\n\nCheck the import id, written %s: the deployment id is GitLab's "+
 				"global id of the deployment (as gitlabdeploy_deployments lists it in deployment_id), not the number "+
 				"GitLab's pages show as #N (its iid).", nf.project, nf.id, nf.importFormat))
+		return false
+	}
+	if nf.importing && nf.identityProjectID != 0 {
+		diags.AddError(nf.summary, fmt.Sprintf(
+			"The import block's identity names deployment_id = %d of project_id = %d: GitLab answered 404 Not Found "+
+				"for the deployment, and the project cannot be read either (%s). Nothing was imported.\n\nCheck "+
+				"project_id in the identity (GitLab's numeric id of the project, shown on its overview page), "+
+				"base_url, and the token's access to the project.", nf.id, nf.identityProjectID, projectErr))
 		return false
 	}
 	diags.AddError(nf.summary, fmt.Sprintf(
