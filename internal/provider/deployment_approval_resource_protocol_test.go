@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -12,8 +13,8 @@ import (
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
 )
 
-// Life cycles of gitlabdeploy_deployment_approval in process (runProtoSteps); the import with
-// ImportStateVerify and two resources of one user stay in deployment_approval_resource_test.go.
+// Life cycles of gitlabdeploy_deployment_approval in process (runProtoSteps); two resources of
+// one user stay in deployment_approval_resource_test.go.
 
 // newApprovalLifecycle is a life-cycle harness for a decision against fake, as the user of token.
 func newApprovalLifecycle(t *testing.T, fake *fakegitlab.Server, token string) *lifecycle {
@@ -213,5 +214,88 @@ func TestDeploymentApprovalResource_replacedWithStatusChange(t *testing.T) {
 					decisionInGitLab{testClient(t, fake), 5, "dev", gitlabapi.ApprovalApproved})(l)
 			},
 		},
+	}, nil)
+}
+
+// every runs the step checks in order.
+func every(checks ...func(*lifecycle)) func(*lifecycle) {
+	return func(l *lifecycle) {
+		for _, check := range checks {
+			check(l)
+		}
+	}
+}
+
+func TestDeploymentApprovalResource_approveThenRejectInPlace(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	sameCreatedAt := sameAsFirst(t, "created_at")
+	approve := approvalArgs{deployment: 1, status: "approved", comment: "ship it"}.args()
+	reject := approvalArgs{deployment: 1, status: "rejected", comment: "wait for the fix"}.args()
+	runProtoSteps(t, newApprovalLifecycle(t, fake, "mae-token"), []protoStep{
+		{
+			args: approve, action: "create",
+			state: map[string]knownvalue.Check{
+				"id":                     knownvalue.StringExact("acme/app:1:3"),
+				"status":                 knownvalue.StringExact("approved"),
+				"comment":                knownvalue.StringExact("ship it"),
+				"represented_as":         knownvalue.Null(),
+				"user_id":                knownvalue.Int64Exact(userMae),
+				"username":               knownvalue.StringExact("mae"),
+				"created_at":             knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT`)),
+				"rule_id":                knownvalue.Int64Exact(ruleMaintainers),
+				"rule_name":              knownvalue.StringExact("Maintainers"),
+				"pending_approval_count": knownvalue.Int64Exact(2),
+			},
+			check: every(sameCreatedAt, gitlabCheck(t, deploymentStatusIs{testClient(t, fake), 1, "success"})),
+		},
+		{
+			// GitLab replaces status and comment in place; the rejection counts for nothing,
+			// and an API-created deployment keeps its status.
+			args: reject, action: "update",
+			state: map[string]knownvalue.Check{
+				"id":                     knownvalue.StringExact("acme/app:1:3"),
+				"status":                 knownvalue.StringExact("rejected"),
+				"comment":                knownvalue.StringExact("wait for the fix"),
+				"rule_id":                knownvalue.Int64Exact(ruleMaintainers),
+				"pending_approval_count": knownvalue.Int64Exact(3),
+			},
+			check: every(sameCreatedAt, gitlabCheck(t, deploymentStatusIs{testClient(t, fake), 1, "success"})),
+		},
+		{
+			args: approvalArgs{deployment: 1, status: "rejected", comment: "new words"}.args(),
+			expectError: errorMatching("Comment Cannot Change Alone",
+				`mae's rejected decision on deployment 1 of project "acme/app" was recorded with comment "wait for the fix"`,
+				`Set "comment" back to "wait for the fix"`),
+		},
+		{
+			args:        approvalArgs{deployment: 1, status: "rejected"}.args(),
+			expectError: errorMatching("Comment Cannot Change Alone", `comment none cannot be recorded`),
+		},
+		{args: reject, importID: "acme/app:1:3", importVerify: true},
+		// Without a user id: the provider user's decision.
+		{args: reject, importID: "acme/app:1", importVerify: true},
+		{args: reject, importID: "acme/app:1:3", importBlock: true},
+	}, nil)
+}
+
+// With a CI job token the provider learns its user from GitLab's answer.
+func TestDeploymentApprovalResource_jobToken(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	args := approvalArgs{deployment: 1, status: "approved"}.args()
+	runProtoSteps(t, newApprovalLifecycle(t, fake, "mae-job-token"), []protoStep{
+		{
+			args: args, action: "create",
+			state: map[string]knownvalue.Check{
+				"id":       knownvalue.StringExact("acme/app:1:3"),
+				"username": knownvalue.StringExact("mae"),
+			},
+		},
+		{
+			args: args, importID: "acme/app:1",
+			expectError: errorMatching("Unable to Find the Provider's User", "import with acme/app:1:<user_id>"),
+		},
+		{args: args, importID: "acme/app:1:3", importVerify: true},
 	}, nil)
 }

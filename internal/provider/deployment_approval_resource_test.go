@@ -3,20 +3,17 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
@@ -87,83 +84,6 @@ func (c deploymentStatusIs) CheckState(ctx context.Context, _ statecheck.CheckSt
 	}
 }
 
-func TestAccDeploymentApprovalResource_approveThenRejectInPlace(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, approvalSeed)
-	sameCreatedAt := statecheck.CompareValue(compare.ValuesSame())
-	approve := approvalArgs{deployment: 1, status: "approved", comment: "ship it"}
-	reject := approvalArgs{deployment: 1, status: "rejected", comment: "wait for the fix"}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureImportBlock)},
-		Steps: []resource.TestStep{
-			{
-				Config:           approve.config(fake, "mae-token"),
-				ConfigPlanChecks: expectApprovalAction(plancheck.ResourceActionCreate),
-				ConfigStateChecks: []statecheck.StateCheck{
-					expectApproval("id", knownvalue.StringExact("acme/app:1:3")),
-					expectApproval("status", knownvalue.StringExact("approved")),
-					expectApproval("comment", knownvalue.StringExact("ship it")),
-					expectApproval("represented_as", knownvalue.Null()),
-					expectApproval("user_id", knownvalue.Int64Exact(userMae)),
-					expectApproval("username", knownvalue.StringExact("mae")),
-					expectApproval("created_at", knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT`))),
-					expectApproval("rule_id", knownvalue.Int64Exact(ruleMaintainers)),
-					expectApproval("rule_name", knownvalue.StringExact("Maintainers")),
-					expectApproval("pending_approval_count", knownvalue.Int64Exact(2)),
-					sameCreatedAt.AddStateValue(approvalAddress, tfjsonpath.New("created_at")),
-					deploymentStatusIs{testClient(t, fake), 1, "success"},
-				},
-			},
-			{
-				// GitLab replaces status and comment in place; the rejection counts for nothing,
-				// and an API-created deployment keeps its status.
-				Config:           reject.config(fake, "mae-token"),
-				ConfigPlanChecks: expectApprovalAction(plancheck.ResourceActionUpdate),
-				ConfigStateChecks: []statecheck.StateCheck{
-					expectApproval("id", knownvalue.StringExact("acme/app:1:3")),
-					expectApproval("status", knownvalue.StringExact("rejected")),
-					expectApproval("comment", knownvalue.StringExact("wait for the fix")),
-					expectApproval("rule_id", knownvalue.Int64Exact(ruleMaintainers)),
-					expectApproval("pending_approval_count", knownvalue.Int64Exact(3)),
-					sameCreatedAt.AddStateValue(approvalAddress, tfjsonpath.New("created_at")),
-					deploymentStatusIs{testClient(t, fake), 1, "success"},
-				},
-			},
-			{
-				Config: approvalArgs{deployment: 1, status: "rejected", comment: "new words"}.config(fake, "mae-token"),
-				ExpectError: errorMatching("Comment Cannot Change Alone",
-					`mae's rejected decision on deployment 1 of project "acme/app" was recorded with comment "wait for the fix"`,
-					`Set "comment" back to "wait for the fix"`),
-			},
-			{
-				Config:      approvalArgs{deployment: 1, status: "rejected"}.config(fake, "mae-token"),
-				ExpectError: errorMatching("Comment Cannot Change Alone", `comment none cannot be recorded`),
-			},
-			{
-				Config:            reject.config(fake, "mae-token"),
-				ResourceName:      approvalAddress,
-				ImportState:       true,
-				ImportStateVerify: true,
-			},
-			{
-				// Without a user id: the provider user's decision.
-				Config:            reject.config(fake, "mae-token"),
-				ResourceName:      approvalAddress,
-				ImportState:       true,
-				ImportStateId:     "acme/app:1",
-				ImportStateVerify: true,
-			},
-			{
-				Config:          reject.config(fake, "mae-token"),
-				ResourceName:    approvalAddress,
-				ImportState:     true,
-				ImportStateKind: resource.ImportBlockWithID,
-			},
-		},
-	})
-}
-
 // sam matches two rules: without represented_as his decision counts for Maintainers, with it
 // for security-team; changing represented_as records a new decision.
 func TestAccDeploymentApprovalResource_representedAs(t *testing.T) {
@@ -216,51 +136,6 @@ resource "gitlabdeploy_deployment_approval" "maintainer" {
 					expectApproval("represented_as", knownvalue.StringExact("security-team")),
 					expectApproval("rule_id", knownvalue.Int64Exact(ruleSecurityTeam)),
 				},
-			},
-		},
-	})
-}
-
-// With a CI job token the provider learns its user from GitLab's answer.
-func TestAccDeploymentApprovalResource_jobToken(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, approvalSeed)
-	config := fmt.Sprintf(`
-provider "gitlabdeploy" {
-  base_url  = %[1]q
-  job_token = "mae-job-token"
-}
-
-resource "gitlabdeploy_deployment_approval" "test" {
-  project       = "acme/app"
-  deployment_id = 1
-  status        = "approved"
-}
-`, fake.URL())
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:           config,
-				ConfigPlanChecks: expectApprovalAction(plancheck.ResourceActionCreate),
-				ConfigStateChecks: []statecheck.StateCheck{
-					expectApproval("id", knownvalue.StringExact("acme/app:1:3")),
-					expectApproval("username", knownvalue.StringExact("mae")),
-				},
-			},
-			{
-				Config:        config,
-				ResourceName:  approvalAddress,
-				ImportState:   true,
-				ImportStateId: "acme/app:1",
-				ExpectError:   errorMatching("Unable to Find the Provider's User", "import with acme/app:1:<user_id>"),
-			},
-			{
-				Config:            config,
-				ResourceName:      approvalAddress,
-				ImportState:       true,
-				ImportStateId:     "acme/app:1:3",
-				ImportStateVerify: true,
 			},
 		},
 	})

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"testing"
 
@@ -37,6 +38,11 @@ type protoStep struct {
 	// alone); with importApply, it applies the import block and args (an import block in Config).
 	importID      string
 	importPersist bool
+	// importVerify compares, as ImportStateVerify does, every attribute of what terraform import
+	// imported (into a throw-away state) with the state, but those of importVerifyIgnore and
+	// timeouts (which an import cannot know).
+	importVerify       bool
+	importVerifyIgnore []string
 	importBlock   bool
 	importApply   bool
 	// action is what the plan must do: "create", "update", "replace", "no-op".
@@ -84,6 +90,9 @@ func runProtoSteps(t *testing.T, l *lifecycle, steps []protoStep, checkDestroy f
 			kept := l.object
 			l.object = nil
 			res = l.importCommand(step.importID, step.args)
+			if step.importVerify && res.failed == "" {
+				verifyImport(t, i+1, l, l.object, kept, step.importVerifyIgnore)
+			}
 			if !step.importPersist {
 				l.object = kept
 			}
@@ -181,4 +190,27 @@ func (a deploymentArgs) args() resourceArgs {
 		out["tag"] = *a.tag
 	}
 	return out
+}
+
+// verifyImport fails unless imported holds every attribute of state with the same value, but
+// ignore's and timeouts.
+func verifyImport(t *testing.T, step int, l *lifecycle, imported, state *stateObject, ignore []string) {
+	t.Helper()
+	if state == nil {
+		t.Fatalf("step %d: nothing in the state to verify the import against", step)
+	}
+	got, want := attrsOfValue(l.valueOf(imported)), attrsOfValue(l.valueOf(state))
+	names := make([]string, 0, len(want))
+	for name := range want {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if name == "timeouts" || slices.Contains(ignore, name) {
+			continue
+		}
+		if !got[name].Equal(want[name]) {
+			t.Errorf("step %d: imported %s = %v, the state holds %v", step, name, got[name], want[name])
+		}
+	}
 }
