@@ -2,7 +2,6 @@ package provider
 
 import (
 	"regexp"
-	"slices"
 	"sort"
 	"testing"
 
@@ -39,12 +38,11 @@ type protoStep struct {
 	importID      string
 	importPersist bool
 	// importVerify compares, as ImportStateVerify does, every attribute of what terraform import
-	// imported (into a throw-away state) with the state, but those of importVerifyIgnore and
-	// timeouts (which an import cannot know).
-	importVerify       bool
-	importVerifyIgnore []string
-	importBlock   bool
-	importApply   bool
+	// imported (into a throw-away state) with the state, but timeouts (which an import cannot
+	// know).
+	importVerify bool
+	importBlock  bool
+	importApply  bool
 	// action is what the plan must do: "create", "update", "replace", "no-op".
 	action string
 	// expectError must match the errors of the step, which must fail.
@@ -91,7 +89,7 @@ func runProtoSteps(t *testing.T, l *lifecycle, steps []protoStep, checkDestroy f
 			l.object = nil
 			res = l.importCommand(step.importID, step.args)
 			if step.importVerify && res.failed == "" {
-				verifyImport(t, i+1, l, l.object, kept, step.importVerifyIgnore)
+				verifyImport(t, i+1, l, l.object, kept)
 			}
 			if !step.importPersist {
 				l.object = kept
@@ -193,8 +191,8 @@ func (a deploymentArgs) args() resourceArgs {
 }
 
 // verifyImport fails unless imported holds every attribute of state with the same value, but
-// ignore's and timeouts.
-func verifyImport(t *testing.T, step int, l *lifecycle, imported, state *stateObject, ignore []string) {
+// timeouts.
+func verifyImport(t *testing.T, step int, l *lifecycle, imported, state *stateObject) {
 	t.Helper()
 	if state == nil {
 		t.Fatalf("step %d: nothing in the state to verify the import against", step)
@@ -206,7 +204,7 @@ func verifyImport(t *testing.T, step int, l *lifecycle, imported, state *stateOb
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if name == "timeouts" || slices.Contains(ignore, name) {
+		if name == "timeouts" {
 			continue
 		}
 		if !got[name].Equal(want[name]) {
