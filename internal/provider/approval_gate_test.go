@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -332,6 +333,16 @@ resource "terraform_data" "after_approval" {
 `, sha, status, extra)
 }
 
+// productionArgs is dora's release to production for the in-process harness, holding the apply
+// until it is approved (productionConfig without the resource that depends on it).
+func productionArgs(status, sha string) resourceArgs {
+	return resourceArgs{
+		"project": "acme/app", "environment": "production", "ref": "main", "sha": sha, "status": status,
+		"wait_for_approval": true,
+	}
+}
+
+// The resource that depends on the gated deployment sees it approved: this stays under the CLI.
 func TestAccDeploymentResource_waitForApproval(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, approvalSeed)
@@ -359,115 +370,6 @@ func TestAccDeploymentResource_waitForApproval(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectState("status", knownvalue.StringExact("success")),
 					deploymentStatusIs{testClient(t, fake), 7, "success"},
-				},
-			},
-		},
-	})
-}
-
-func TestAccDeploymentResource_waitForApprovalRejected(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, approvalSeed)
-	decideWhenRecorded(t, fake, 6, approval("mae-token"),
-		decision{token: "quinn-token", status: "rejected", comment: "smoke tests are red"})
-	config := productionConfig(fake, "running", shaMain, "")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureTerraformData)},
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ExpectError: errorMatching("Deployment Rejected", `Deployment 7 of project "acme/app" was rejected by quinn (Quinn Tester)`,
-					`"smoke tests are red"`, "It has been marked failed", "the next apply records a new deployment"),
-			},
-			{
-				// The failed deployment stays in the state (tainted); the next apply replaces it.
-				PreConfig: func() {
-					if d := gitlabDeployment(t, fake, 7); d == nil || d.Status != "failed" {
-						t.Errorf("GitLab holds %+v, want deployment 7 failed", d)
-					}
-				},
-				Config:             config,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionReplace)},
-				},
-			},
-		},
-	})
-}
-
-func TestAccDeploymentResource_waitForApprovalTimeout(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, approvalSeed)
-	decideWhenRecorded(t, fake, 6, approval("mae-token"))
-	config := productionConfig(fake, "running", shaMain, "  timeouts {\n    create = \"1s\"\n  }\n")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureTerraformData)},
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ExpectError: errorMatching("Deployment Approval Timed Out", `Deployment 7 of project "acme/app" still waits for 2 approval(s)`,
-					"It has been marked canceled", `raise the timeout in the resource's "timeouts" block`),
-			},
-			{
-				PreConfig: func() {
-					if d := gitlabDeployment(t, fake, 7); d == nil || d.Status != "canceled" {
-						t.Errorf("GitLab holds %+v, want deployment 7 canceled", d)
-					}
-				},
-				Config:             config,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(deploymentAddress, plancheck.ResourceActionReplace)},
-				},
-			},
-		},
-	})
-}
-
-// A status change waits before it is sent; when the gate fails, the next change records a new
-// deployment, which goes through approval afresh.
-func TestAccDeploymentResource_waitForApprovalBeforeStatusChange(t *testing.T) {
-	t.Parallel()
-	fake := startFake(t, approvalSeed)
-	// main's sha v1: GitLab would answer a success of main's head with the seeded deployment 1.
-	running := productionConfig(fake, "running", shaV1, "")
-	success := productionConfig(fake, "success", shaV1, "")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureTerraformData)},
-		Steps: []resource.TestStep{
-			{
-				Config: strings.Replace(running, "wait_for_approval = true", "wait_for_approval = false", 1),
-				ConfigStateChecks: []statecheck.StateCheck{
-					expectState("deployment_id", knownvalue.Int64Exact(7)),
-					expectState("pending_approval_count", knownvalue.Int64Exact(3)),
-				},
-			},
-			{
-				PreConfig: func() { decideAs(t, fake, "quinn-token", 7, "rejected", "", "") },
-				Config:    success,
-				ExpectError: errorMatching("Deployment Rejected", "rejected by quinn (Quinn Tester) without a comment",
-					"It has been marked failed"),
-			},
-			{
-				PreConfig: func() {
-					if d := gitlabDeployment(t, fake, 7); d == nil || d.Status != "failed" {
-						t.Errorf("GitLab holds %+v, want deployment 7 failed", d)
-					}
-					decideWhenRecorded(t, fake, 7, approval("mae-token"), approval("quinn-token"),
-						decision{token: "sam-token", status: "approved", representedAs: "security"})
-				},
-				Config:           success,
-				ConfigPlanChecks: expectAction(plancheck.ResourceActionReplace),
-				ConfigStateChecks: []statecheck.StateCheck{
-					expectState("deployment_id", knownvalue.Int64Exact(8)),
-					expectState("status", knownvalue.StringExact("success")),
-					expectState("pending_approval_count", knownvalue.Int64Exact(0)),
 				},
 			},
 		},
@@ -620,4 +522,97 @@ func TestApprovalGate_olderGitLabWarns(t *testing.T) {
 	if n := srv.Stats().Total; n != 0 {
 		t.Errorf("%d requests sent; want none", n)
 	}
+}
+
+// A rejection while the create waits fails the apply; the failed deployment stays in the state,
+// tainted, and the next plan replaces it.
+func TestDeploymentResource_waitForApprovalRejected(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	decideWhenRecorded(t, fake, 6, approval("mae-token"),
+		decision{token: "quinn-token", status: "rejected", comment: "smoke tests are red"})
+	args := productionArgs("running", shaMain)
+	runProtoSteps(t, newProtocolHarnessFor(t, fake, "dora-token").lifecycle(deploymentType), []protoStep{
+		{
+			args: args,
+			expectError: errorMatching("Deployment Rejected", `Deployment 7 of project "acme/app" was rejected by quinn (Quinn Tester)`,
+				`"smoke tests are red"`, "It has been marked failed", "the next apply records a new deployment"),
+		},
+		{
+			preConfig: func() {
+				if d := gitlabDeployment(t, fake, 7); d == nil || d.Status != "failed" {
+					t.Errorf("GitLab holds %+v, want deployment 7 failed", d)
+				}
+			},
+			args: args, planOnly: true, expectNonEmptyPlan: true, action: "replace",
+		},
+	}, nil)
+}
+
+// A create that waits past its timeout cancels the deployment; the next plan replaces it.
+func TestDeploymentResource_waitForApprovalTimeout(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	decideWhenRecorded(t, fake, 6, approval("mae-token"))
+	args := productionArgs("running", shaMain)
+	timeouts := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"create": tftypes.String, "update": tftypes.String}}
+	args["timeouts"] = tftypes.NewValue(timeouts, map[string]tftypes.Value{
+		"create": tftypes.NewValue(tftypes.String, "1s"), "update": tftypes.NewValue(tftypes.String, nil),
+	})
+	runProtoSteps(t, newProtocolHarnessFor(t, fake, "dora-token").lifecycle(deploymentType), []protoStep{
+		{
+			args: args,
+			expectError: errorMatching("Deployment Approval Timed Out", `Deployment 7 of project "acme/app" still waits for 2 approval(s)`,
+				"It has been marked canceled", `raise the timeout in the resource's "timeouts" block`),
+		},
+		{
+			preConfig: func() {
+				if d := gitlabDeployment(t, fake, 7); d == nil || d.Status != "canceled" {
+					t.Errorf("GitLab holds %+v, want deployment 7 canceled", d)
+				}
+			},
+			args: args, planOnly: true, expectNonEmptyPlan: true, action: "replace",
+		},
+	}, nil)
+}
+
+// A status change waits before it is sent; when the gate fails, the next change records a new
+// deployment, which goes through approval afresh.
+func TestDeploymentResource_waitForApprovalBeforeStatusChange(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	// main's sha v1: GitLab would answer a success of main's head with the seeded deployment 1.
+	running := productionArgs("running", shaV1)
+	running["wait_for_approval"] = false
+	success := productionArgs("success", shaV1)
+	runProtoSteps(t, newProtocolHarnessFor(t, fake, "dora-token").lifecycle(deploymentType), []protoStep{
+		{
+			args: running,
+			state: map[string]knownvalue.Check{
+				"deployment_id":          knownvalue.Int64Exact(7),
+				"pending_approval_count": knownvalue.Int64Exact(3),
+			},
+		},
+		{
+			preConfig: func() { decideAs(t, fake, "quinn-token", 7, "rejected", "", "") },
+			args:      success,
+			expectError: errorMatching("Deployment Rejected", "rejected by quinn (Quinn Tester) without a comment",
+				"It has been marked failed"),
+		},
+		{
+			preConfig: func() {
+				if d := gitlabDeployment(t, fake, 7); d == nil || d.Status != "failed" {
+					t.Errorf("GitLab holds %+v, want deployment 7 failed", d)
+				}
+				decideWhenRecorded(t, fake, 7, approval("mae-token"), approval("quinn-token"),
+					decision{token: "sam-token", status: "approved", representedAs: "security"})
+			},
+			args: success, action: "replace",
+			state: map[string]knownvalue.Check{
+				"deployment_id":          knownvalue.Int64Exact(8),
+				"status":                 knownvalue.StringExact("success"),
+				"pending_approval_count": knownvalue.Int64Exact(0),
+			},
+		},
+	}, nil)
 }

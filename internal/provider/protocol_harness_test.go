@@ -47,6 +47,8 @@ type stateObject struct {
 	attributes []byte // the state's attributes, as JSON
 	private    []byte
 	identity   []byte // identity as JSON; nil for a CLI that keeps none
+	// tainted marks an object whose create failed (DESIGN.md §B32): the next plan replaces it.
+	tainted bool
 }
 
 // resourceArgs is a resource's configuration: attribute name to a Go string, bool, int or int64 (or
@@ -169,7 +171,9 @@ func (l *lifecycle) read(res *lifecycleResult, prior tftypes.Value, obj *stateOb
 	if newState.IsNull() {
 		return nil, true
 	}
-	return l.stateObjectOf(newState, resp.Private, obj.identity, resp.NewIdentity), true
+	refreshed := l.stateObjectOf(newState, resp.Private, obj.identity, resp.NewIdentity)
+	refreshed.tainted = obj.tainted
+	return refreshed, true
 }
 
 // change is one planned change: the provider's answer to PlanResourceChange.
@@ -260,12 +264,22 @@ func (l *lifecycle) planned(res *lifecycleResult, cfg tftypes.Value, forceReplac
 	if out.refreshed != nil {
 		prior, priorPrivate, priorIdentity = l.valueOf(out.refreshed), out.refreshed.private, out.refreshed.identity
 	}
+	tainted := out.refreshed != nil && out.refreshed.tainted
+	if tainted {
+		// A tainted object is planned as a create, from a null prior, and the create becomes its
+		// replacement.
+		prior, priorPrivate, priorIdentity = l.nullValue(), nil, nil
+	}
 	c, ok := l.planChange(res, prior, priorPrivate, priorIdentity, cfg)
 	if !ok {
 		return nil
 	}
 	out.current = c
 	switch {
+	case tainted:
+		res.action = "replace"
+		c.prior = l.valueOf(out.refreshed)
+		out.replacement = c
 	case prior.IsNull():
 		res.action = "create"
 	case forceReplace || len(changedPaths(prior, c.planned, c.requires)) > 0:
@@ -434,6 +448,8 @@ func (l *lifecycle) create(res *lifecycleResult, value tftypes.Value, plannedBef
 	}
 	obj, ok := l.applyChange(res, final, value)
 	if obj != nil {
+		// The CLI keeps the object of a create that failed, tainted.
+		obj.tainted = !ok
 		l.object = obj
 	}
 	return ok
