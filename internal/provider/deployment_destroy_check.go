@@ -127,7 +127,7 @@ func (r *deploymentResource) deleteOfCurrentRefused(ctx context.Context, state *
 		"deployment currently deployed to environment %q, its successful deployment that finished last "+
 		"(\"Deployment currently deployed to environment\"), and on_destroy = %q asks to delete it. Nothing was "+
 		"sent to GitLab.\n\nIn a replacement: %s To destroy it: set on_destroy = %q and apply it first, or "+
-		"delete the environment, which deletes its deployments with it.",
+		"delete the environment, which deletes its deployments with it. "+deposedWaysOut,
 		deploymentSubject(project, state.DeploymentID.ValueInt64()), environment, state.OnDestroy.ValueString(),
 		currentDeploymentWaysOut, onDestroyKeep))
 	return true

@@ -275,6 +275,9 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	if d == nil {
 		return
 	}
+	if r.tracked != nil {
+		r.tracked.createTracks(d.ID)
+	}
 	plan.setFromAPI(d)
 	// From here on the deployment exists: the state holds it before any further step, so that a
 	// failure later in Create leaves it tracked (tainted) rather than lost.
@@ -433,6 +436,14 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 	if refuseAsPlanned(ctx, resp.Private, &resp.Diagnostics) {
 		return
 	}
+	if r.tracked.trackedByCreate(state.DeploymentID.ValueInt64()) {
+		resp.Diagnostics.AddWarning("Replacement Tracks the Same Deployment", fmt.Sprintf("GitLab answered the "+
+			"create of this resource's replacement with %s itself (it repeats the environment's current "+
+			"deployment), so the new object tracks the deployment the old one did: nothing was deleted, whatever "+
+			"on_destroy says, and Terraform goes on tracking it.",
+			deploymentSubject(state.Project.ValueString(), state.DeploymentID.ValueInt64())))
+		return
+	}
 	if refused := destroyRefused(&state); refused != nil {
 		// A replacement's plan warned of it (a destroy plan fails on it): nothing is sent.
 		refuseAtApply([]refusal{*refused}, &resp.Diagnostics)
@@ -484,7 +495,8 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	case req.Plan.Raw.IsNull():
 		var prior deploymentResourceModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
-		if !resp.Diagnostics.HasError() {
+		// The old object of a replacement whose create tracks the same deployment: Delete leaves it.
+		if !resp.Diagnostics.HasError() && !r.tracked.trackedByCreate(prior.DeploymentID.ValueInt64()) {
 			facts := r.destroyFacts(ctx, &prior, &resp.Diagnostics)
 			failOnDestroyRefusals(ctx, planDeployment(&prior, nil, facts).refusals, &resp.Diagnostics, resp.Private)
 		}

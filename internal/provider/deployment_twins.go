@@ -16,6 +16,31 @@ import (
 type trackedDeployments struct {
 	mu  sync.Mutex
 	ids map[int64]bool
+	// created holds the deployments a create of this apply tracks: a new one, or one GitLab
+	// answered the create with (DESIGN.md §B23).
+	created map[int64]bool
+}
+
+// createTracks records that a create of this apply tracks deployment id.
+func (t *trackedDeployments) createTracks(id int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.created == nil {
+		t.created = map[int64]bool{}
+	}
+	t.created[id] = true
+}
+
+// trackedByCreate reports whether a create of this apply tracks deployment id: the destroy of an
+// old object that tracks it too (the replacement of a deployment that GitLab answered with
+// itself) must leave it alone.
+func (t *trackedDeployments) trackedByCreate(id int64) bool {
+	if t == nil {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.created[id]
 }
 
 // track records that a resource instance tracks deployment id, and reports whether another

@@ -153,18 +153,28 @@ func deleteRefusedDetail(subject string, err error) string {
 		return fmt.Sprintf("GitLab refuses to delete %s because it is running (\"Cannot destroy running "+
 			"deployment\"). The deployment is still in GitLab and in the Terraform state.\n\n"+
 			"Ways out: set on_destroy = \"cancel_and_delete\" to cancel it first; set \"status\" to a finished "+
-			"status and apply before destroying; or set on_destroy = \"keep\" to leave it in GitLab as history.", subject)
+			"status and apply before destroying; or set on_destroy = \"keep\" to leave it in GitLab as history. "+
+			"When a change replaces the deployment, Terraform destroys the old one as the state holds it, so set "+
+			"on_destroy = \"keep\" (or \"cancel_and_delete\") and apply that alone first, then the change. "+
+			deposedWaysOut, subject)
 	case errors.Is(err, gitlabapi.ErrCurrentlyDeployed):
 		return fmt.Sprintf("GitLab refuses to delete %s because it is the deployment currently deployed to its "+
 			"environment: the successful deployment that finished last (\"Deployment currently deployed to "+
 			"environment\"). The deployment is still in GitLab and in the Terraform state.\n\n"+
 			"Ways out: when replacing it, add lifecycle { create_before_destroy = true } so that the new successful "+
 			"deployment becomes the current one before the old one is deleted; or set on_destroy = \"keep\" to "+
-			"leave it in GitLab as history (the default). on_destroy = \"cancel_and_delete\" cancels only running "+
+			"leave it in GitLab as history (the default), and apply that alone first when a change replaces it. on_destroy = \"cancel_and_delete\" cancels only running "+
 			"deployments, so it does not help here.", subject)
 	}
 	return gitlabErrorDetail(subject, err)
 }
+
+// deposedWaysOut is what works for the old object of a create_before_destroy replacement whose
+// delete GitLab refused (DESIGN.md §B23).
+const deposedWaysOut = "The old object of a create_before_destroy replacement that failed here is kept by " +
+	"Terraform (deposed) and destroyed from the state it holds, which no apply changes: make GitLab accept the " +
+	"delete (finish or cancel the deployment, or let a newer success become the environment's current one), " +
+	"or remove the resource from the state and import the new deployment."
 
 func capitalize(s string) string {
 	if s == "" {

@@ -139,6 +139,9 @@ type cellRun struct {
 	runner *tfRunner
 	inst   tfInstance
 	config tfConfig
+	// unchanged is the configuration before the cell's change (after the user followed a rename):
+	// what advice to apply a setting "alone first" applies it to.
+	unchanged tfConfig
 	// baseline is the object the first apply recorded; second, for the approval, another
 	// deployment waiting for approval.
 	baseline objectKey
@@ -282,6 +285,7 @@ func runCell(t *testing.T, cell matrixCell) {
 		// The user follows the rename in the configuration.
 		r.config.args["project"] = tftypes.NewValue(tftypes.String, r.renamedTo)
 	}
+	r.unchanged = tfConfig{args: copyArgs(r.config.args), createBeforeDestroy: cell.cbd}
 	cell.change.apply(r, r.config.args)
 
 	before := cell.subject.view(r)
@@ -351,6 +355,15 @@ var knownLimits = []struct {
 		reason: "the create of a new decision sends it and lets GitLab judge (DESIGN.md §B5), as above",
 	},
 	{
+		pattern: `\+cbd$`, invariant: invariantAdviceWorks,
+		reason: "under create_before_destroy a refused delete leaves the old object deposed, and Terraform " +
+			"destroys a deposed object from the state it holds, planning and applying its destroy without " +
+			"configuration (terraform NodeDestroyDeposedResourceInstanceObject.Execute reads " +
+			"readResourceInstanceStateDeposed): no apply of on_destroy reaches it. The message names the ways " +
+			"that do (the deployment finished or canceled in GitLab, or the resource removed from the state and " +
+			"the new deployment imported; DESIGN.md §B23)",
+	},
+	{
 		pattern: `\+cbd$`, invariant: invariantNoWriteWhenRefused,
 		reason: "create_before_destroy is invisible at plan (no plan request carries lifecycle settings), and " +
 			"Terraform creates the new object before it asks for the old one's delete: the new deployment is " +
@@ -363,9 +376,6 @@ var knownLimits = []struct {
 var awaitingFix = []struct {
 	pattern, invariant, item string
 }{
-	// "set on_destroy = keep and apply" fails when the same apply holds a change GitLab refuses
-	// (a status it moved on from, or a replacement whose delete it refuses).
-	{`.`, invariantAdviceWorks, "issue 18 item 2"},
 	// A replacement of a decision forgets the old one, and loses it from the state when the new
 	// one is refused.
 	{`^gitlabdeploy_deployment_approval/`, invariantStateKeeps, "issue 18 item 3"},
@@ -597,6 +607,22 @@ var adviceRules = []struct {
 	pattern *regexp.Regexp
 	step    func(m []string) adviceStep
 }{
+	{
+		// "set on_destroy = "keep" and apply that alone first": apply the configuration as it was
+		// with only on_destroy changed, then retry the command with the change and on_destroy.
+		regexp.MustCompile(`[Ss]et on_destroy = "(keep)"[^.]* alone first`),
+		func(m []string) adviceStep {
+			return adviceStep{what: `set on_destroy = "keep", apply it alone, and retry`, follow: func(r *cellRun, cmd *tfCommand) error {
+				// The apply may still refuse a change beside on_destroy (it saves on_destroy and says
+				// so): what counts is that the command retried then works.
+				alone := tfConfig{args: copyArgs(r.unchanged.args), createBeforeDestroy: r.unchanged.createBeforeDestroy}
+				alone.args["on_destroy"] = tftypes.NewValue(tftypes.String, onDestroyKeep)
+				r.runner.applyConfig(&r.inst, alone, false)
+				r.config.args["on_destroy"] = tftypes.NewValue(tftypes.String, onDestroyKeep)
+				return r.retry(cmd)
+			}}
+		},
+	},
 	{
 		// "set on_destroy = "keep" and apply it before destroying": apply that, then retry.
 		regexp.MustCompile(`[Ss]et on_destroy = "(keep)"`),
