@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -121,6 +122,8 @@ type tfRunner struct {
 	log      *requestLog
 	token    string
 	typeName string
+	// calls, when set, records every call the commands make (TestLifecycleOps_matchesCLISequences).
+	calls *callRecorder
 }
 
 // provider starts the provider process of one command: configured as Terraform 1.15 does,
@@ -133,6 +136,10 @@ func (r *tfRunner) provider() *protocolHarness {
 		r.t.Fatal(err)
 	}
 	h := &protocolHarness{t: r.t, ctx: ctx, fake: r.fake, server: server}
+	if r.calls != nil {
+		r.calls.restart(server)
+		h.server = r.calls
+	}
 	h.schemas, h.identities = matrixSchemas(r.t)
 	providerType := h.schemas.Provider.ValueType()
 	configure, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
@@ -268,7 +275,7 @@ func (r *tfRunner) planChange(h *protocolHarness, inst *tfInstance, c tfConfig) 
 	}
 	resp, err := h.server.PlanResourceChange(h.ctx, &tfprotov6.PlanResourceChangeRequest{
 		TypeName: r.typeName, PriorState: prior, ProposedNewState: r.dv(h, r.proposedNew(h, inst.state, config)),
-		Config: r.dv(h, config), PriorPrivate: inst.private,
+		Config: r.dv(h, config), PriorPrivate: inst.private, PriorIdentity: inst.identity,
 	})
 	if err != nil {
 		r.t.Fatal(err)
@@ -282,9 +289,10 @@ func (r *tfRunner) planChange(h *protocolHarness, inst *tfInstance, c tfConfig) 
 	}
 	priorValue, plannedValue := h.unmarshal(prior, h.stateType(r.typeName)), h.unmarshal(resp.PlannedState, h.stateType(r.typeName))
 	if r.replaces(priorValue, plannedValue, resp.RequiresReplace) {
+		// Terraform (not OpenTofu) hands the old object's identity to the new object's plan.
 		again, err := h.server.PlanResourceChange(h.ctx, &tfprotov6.PlanResourceChangeRequest{
 			TypeName: r.typeName, PriorState: r.null(h), ProposedNewState: r.dv(h, r.proposedNew(h, nil, config)),
-			Config: r.dv(h, config), PriorPrivate: resp.PlannedPrivate,
+			Config: r.dv(h, config), PriorPrivate: resp.PlannedPrivate, PriorIdentity: inst.identity,
 		})
 		if err != nil {
 			r.t.Fatal(err)
@@ -371,17 +379,23 @@ func (r *tfRunner) plan(inst *tfInstance, c tfConfig) *tfCommand {
 // applyConfig runs `terraform apply` (forceReplace: with -replace): refresh, plan, then the apply
 // of each step of the plan, each planned again first as Terraform does.
 func (r *tfRunner) applyConfig(inst *tfInstance, c tfConfig, forceReplace bool) *tfCommand {
+	return r.applyPlanned(r.provider(), inst, c, forceReplace, true)
+}
+
+// applyPlanned is applyConfig in the plan walk of provider h, refreshing first when refresh.
+func (r *tfRunner) applyPlanned(h *protocolHarness, inst *tfInstance, c tfConfig, forceReplace, refresh bool) *tfCommand {
 	cmd := &tfCommand{name: "apply"}
 	mark := r.log.mark()
-	h := r.provider()
-	cmd.planDiags = r.refresh(h, inst)
+	if refresh {
+		cmd.planDiags = r.refresh(h, inst)
+	}
 	var p planned
 	if !hasErrors(cmd.planDiags) {
 		var diags []*tfprotov6.Diagnostic
 		p, diags = r.planChange(h, inst, c)
 		cmd.planDiags = append(cmd.planDiags, diags...)
 		if forceReplace && inst.exists() && p.action != "" {
-			fresh := tfInstance{}
+			fresh := tfInstance{identity: inst.identity} // Terraform hands the old object's identity on
 			again, diags := r.planChange(h, &fresh, c)
 			cmd.planDiags = append(cmd.planDiags, diags...)
 			p = planned{action: "replace", state: again.state, private: again.private}
@@ -420,6 +434,8 @@ func (r *tfRunner) applyConfig(inst *tfInstance, c tfConfig, forceReplace bool) 
 func (r *tfRunner) replace(h *protocolHarness, inst *tfInstance, c tfConfig, p planned) []*tfprotov6.Diagnostic {
 	old := *inst
 	destroyOld := func() []*tfprotov6.Diagnostic {
+		// The destroy half of a replacement gets no planned identity.
+		old.identity = nil
 		return r.apply(h, &old, nil, planned{private: p.private})
 	}
 	create := func(target *tfInstance) []*tfprotov6.Diagnostic {
@@ -442,12 +458,34 @@ func (r *tfRunner) replace(h *protocolHarness, inst *tfInstance, c tfConfig, p p
 	if hasErrors(diags) && !fresh.exists() {
 		return diags // the old object stays current
 	}
-	diags = append(diags, destroyOld()...)
+	// The old object, deposed, is planned for destruction again, and destroyed with the private
+	// state of that plan.
+	private, planDiags := r.planDestroy(h, &old)
+	diags = append(diags, planDiags...)
+	if hasErrors(planDiags) {
+		*inst = fresh
+		inst.deposed = &old
+		return diags
+	}
+	diags = append(diags, r.apply(h, &old, nil, planned{private: private})...)
 	*inst = fresh
 	if old.exists() {
 		inst.deposed = &old
 	}
 	return diags
+}
+
+// planDestroy is PlanResourceChange of the instance's destruction; it returns the planned private
+// state the destroy's apply gets.
+func (r *tfRunner) planDestroy(h *protocolHarness, inst *tfInstance) ([]byte, []*tfprotov6.Diagnostic) {
+	resp, err := h.server.PlanResourceChange(h.ctx, &tfprotov6.PlanResourceChangeRequest{
+		TypeName: r.typeName, PriorState: inst.state, ProposedNewState: r.null(h), Config: r.null(h),
+		PriorPrivate: inst.private, PriorIdentity: inst.identity,
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return resp.PlannedPrivate, resp.Diagnostics
 }
 
 // destroy runs `terraform destroy`: a normal plan with the configuration (refresh included),
@@ -464,14 +502,9 @@ func (r *tfRunner) destroy(inst *tfInstance, c tfConfig) *tfCommand {
 	var destroyPrivate []byte
 	if !hasErrors(cmd.planDiags) && inst.exists() {
 		h = r.provider() // the destroy plan is a walk of its own
-		resp, err := h.server.PlanResourceChange(h.ctx, &tfprotov6.PlanResourceChangeRequest{
-			TypeName: r.typeName, PriorState: inst.state, ProposedNewState: r.null(h), Config: r.null(h), PriorPrivate: inst.private,
-		})
-		if err != nil {
-			r.t.Fatal(err)
-		}
-		cmd.planDiags = append(cmd.planDiags, resp.Diagnostics...)
-		destroyPrivate = resp.PlannedPrivate
+		var diags []*tfprotov6.Diagnostic
+		destroyPrivate, diags = r.planDestroy(h, inst)
+		cmd.planDiags = append(cmd.planDiags, diags...)
 	}
 	cmd.planWrites = writesOf(r.log.since(mark))
 	if cmd.failed() {
@@ -504,6 +537,9 @@ func (r *tfRunner) importThenApply(inst *tfInstance, id string, identity *tfprot
 	}
 	imported := resp.ImportedResources[0]
 	inst.state, inst.identity, inst.private = imported.State, imported.Identity, imported.Private
+	if identity == nil {
+		inst.identity = nil // the read after an import by id gets no identity (DESIGN.md §B33)
+	}
 	cmd.planDiags = append(cmd.planDiags, r.refresh(h, inst)...)
 	if !hasErrors(cmd.planDiags) && !inst.exists() {
 		cmd.planDiags = append(cmd.planDiags, &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityError,
@@ -514,7 +550,7 @@ func (r *tfRunner) importThenApply(inst *tfInstance, id string, identity *tfprot
 		*inst = tfInstance{}
 		return cmd
 	}
-	next := r.applyConfig(inst, c, false)
+	next := r.applyPlanned(h, inst, c, false, false)
 	cmd.planDiags = append(cmd.planDiags, next.planDiags...)
 	cmd.applyDiags, cmd.action = next.applyDiags, next.action
 	cmd.planWrites = append(cmd.planWrites, next.planWrites...)
@@ -533,4 +569,77 @@ func (r *tfRunner) refreshOnly(inst *tfInstance) *tfCommand {
 	}
 	cmd.planWrites = writesOf(r.log.since(mark))
 	return cmd
+}
+
+// TestLifecycleOps_matchesCLISequences holds the matrix's model of the commands to the recorded
+// CLIs, as TestProtocolHarness_matchesCLISequences holds the life-cycle harness (DESIGN.md §B34):
+// each recorded operation the model runs is run again through it, configured as Terraform 1.16
+// (identities kept), and its reads, plans, applies and imports must carry what Terraform 1.16's
+// did. The model leaves out the calls that decide nothing in the matrix's cells (validation,
+// which it makes once per plan, and the decoding of the state file through UpgradeResourceState),
+// so those are compared only by their place.
+func TestLifecycleOps_matchesCLISequences(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, "basic.json")
+	calls := newCallRecorder(nil)
+	r := &tfRunner{t: t, fake: fake, log: &requestLog{}, token: tokenMaintainer, typeName: "gitlabdeploy_deployment", calls: calls}
+	cfg := func(ref, sha, status string, createBeforeDestroy bool) tfConfig {
+		args := map[string]tftypes.Value{}
+		for name, v := range stagingArgs(ref, sha, status) {
+			args[name] = tftypes.NewValue(tftypes.String, v)
+		}
+		return tfConfig{args: args, createBeforeDestroy: createBeforeDestroy}
+	}
+	var test, imported tfInstance
+	ops := map[string]func() *tfCommand{
+		"create": func() *tfCommand {
+			return r.applyConfig(&test, cfg("release/1.x", shaRelease, "running", false), false)
+		},
+		"plan": func() *tfCommand { return r.plan(&test, cfg("release/1.x", shaRelease, "running", false)) },
+		"update": func() *tfCommand {
+			return r.applyConfig(&test, cfg("release/1.x", shaRelease, "success", false), false)
+		},
+		"refresh":       func() *tfCommand { kept := test; return r.refreshOnly(&kept) },
+		"refresh-apply": func() *tfCommand { return r.refreshOnly(&test) },
+		"replace":       func() *tfCommand { return r.applyConfig(&test, cfg("main", shaMain, "failed", false), false) },
+		"replace-create-before-destroy": func() *tfCommand {
+			return r.applyConfig(&test, cfg("release/1.x", shaRelease, "failed", true), false)
+		},
+		"replace-forced": func() *tfCommand { return r.applyConfig(&test, cfg("release/1.x", shaRelease, "failed", false), true) },
+		"destroy":        func() *tfCommand { return r.destroy(&test, cfg("release/1.x", shaRelease, "failed", false)) },
+		"recreate":       func() *tfCommand { return r.applyConfig(&test, cfg("release/1.x", shaRelease, "failed", false), false) },
+		"import-id-apply": func() *tfCommand {
+			return r.importThenApply(&imported, "acme/app:3", nil, cfg("main", shaOld, "failed", false))
+		},
+	}
+	cli := cliUnderTest{family: "terraform", version: "1.16.0"}
+	for _, step := range cliSequenceSteps {
+		op, ok := ops[step.name]
+		if !ok {
+			continue // an operation the matrix does not run
+		}
+		calls.sequence()
+		if cmd := op(); cmd.failed() {
+			t.Fatalf("%s failed: %v %v", step.name, cmd.planDiags, cmd.applyDiags)
+		}
+		want := decidingCalls(readGolden(t, filepath.Join(cli.dir(), step.name+".json")))
+		if diff := diffSequences(want, decidingCalls(calls.sequence())); diff != "" {
+			t.Errorf("%s: the matrix's model calls the provider differently from %s %s: %s", step.name, cli.family, cli.version, diff)
+		}
+	}
+}
+
+// decidingCalls are the reads, plans, applies and imports of calls, without the marks of a new
+// process (the model starts as many, but not at the same calls, as it skips validation walks).
+func decidingCalls(calls []recordedCall) []recordedCall {
+	var out []recordedCall
+	for _, c := range calls {
+		switch c.Method {
+		case "ValidateResourceConfig", "UpgradeResourceState":
+			continue
+		}
+		c.NewProcess = false
+		out = append(out, c)
+	}
+	return out
 }
