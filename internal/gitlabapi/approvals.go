@@ -197,6 +197,27 @@ func UserDecision(d *Deployment, userID, ruleID int64) (*Approval, *ApprovalRule
 	return own[0], nil
 }
 
+// HeldDecision finds userID's decision on d with status under the rule representedAs selects
+// (any rule when nil), whatever its comment, and the rule it counts for; nil when there is none.
+func HeldDecision(d *Deployment, userID int64, status string, representedAs *string) (*Approval, *ApprovalRule) {
+	var candidates []*Approval
+	for i := range d.Approvals {
+		if a := &d.Approvals[i]; a.User.ID == userID && a.Status == status {
+			candidates = append(candidates, a)
+		}
+	}
+	if len(candidates) == 0 {
+		return nil, nil
+	}
+	if a, r := firstByRule(d, candidates, func(r *ApprovalRule) bool { return represents(r, representedAs) }); a != nil {
+		return a, r
+	}
+	if representedAs == nil {
+		return candidates[0], RuleOf(d, candidates[0])
+	}
+	return nil, nil
+}
+
 // ownDecision finds userID's decision asked for by opts: same status and comment, under the
 // rule represented_as selects.
 func ownDecision(d *Deployment, userID int64, opts ApprovalOptions) *Approval {

@@ -178,6 +178,9 @@ func (r *deploymentApprovalResource) Create(ctx context.Context, req resource.Cr
 	}
 	project, id := plan.Project.ValueString(), plan.DeploymentID.ValueInt64()
 	dec, err := r.client.Decide(ctx, project, id, plan.options(), 0)
+	if errors.Is(err, gitlabapi.ErrNotWaitingForApproval) && r.keepHeldDecision(ctx, &plan, resp, err) {
+		return
+	}
 	if err != nil {
 		addDecisionError(&resp.Diagnostics, "Unable to Record Deployment Decision", project, id,
 			plan.RepresentedAs.ValueString(), resourceDecisionWaysOut, err)
@@ -185,12 +188,16 @@ func (r *deploymentApprovalResource) Create(ctx context.Context, req resource.Cr
 	}
 	if got := dec.Approval; keptComment(&got, plan.Status.ValueString(), plan.Comment.ValueStringPointer()) {
 		// GitLab answered with a decision this user made earlier with the same status: it keeps
-		// that decision's comment. Nothing changed in GitLab, so nothing goes into the state.
+		// that decision's comment. Nothing changed in GitLab; the state keeps that decision as
+		// GitLab holds it (tainted, as the create failed) rather than lose it (DESIGN.md §B23).
 		resp.Diagnostics.AddAttributeError(path.Root("comment"), "Decision Already Recorded With Another Comment",
-			keptCommentDetail(project, id, &got, plan.Comment.ValueStringPointer())+fmt.Sprintf("\n\nTo manage the "+
-				"recorded decision, set \"comment\" to %s, or import it (terraform import <address> %s:%d:%d). To "+
-				"record a new comment, change the decision's status and back.",
-				commentText(got.Comment), project, id, got.User.ID))
+			keptCommentDetail(project, id, &got, plan.Comment.ValueStringPointer())+fmt.Sprintf("\n\nThe state keeps "+
+				"the recorded decision (Terraform marks it tainted). To manage it, set \"comment\" to %s. To record a "+
+				"new comment, change the decision's status and back.", commentText(got.Comment)))
+		plan.ID = types.StringValue(approvalResourceID(project, id, got.User.ID, plan.ruleForID(dec.Rule)))
+		plan.setFromAPI(&got, dec.Rule, dec.Deployment)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		r.completeIdentity(ctx, resp.Identity, &plan, &resp.Diagnostics)
 		return
 	}
 	if dec.AlreadyInPlace {
@@ -203,6 +210,57 @@ func (r *deploymentApprovalResource) Create(ctx context.Context, req resource.Cr
 	plan.setFromAPI(&dec.Approval, dec.Rule, dec.Deployment)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	r.completeIdentity(ctx, resp.Identity, &plan, &resp.Diagnostics)
+}
+
+// keepHeldDecision handles a create GitLab refused because the deployment no longer waits for
+// approvals, as the create of a replacement is once the old decision did its part (DESIGN.md
+// §B23): the user's decision GitLab holds is never lost from the state. One as planned is taken
+// as already in place; another is kept as GitLab holds it, with the refusal, and Terraform marks
+// it tainted. It reports false, having done nothing, when the user has no decision there or the
+// provider cannot tell whose decisions are its user's.
+func (r *deploymentApprovalResource) keepHeldDecision(ctx context.Context, plan *deploymentApprovalResourceModel,
+	resp *resource.CreateResponse, refusal error) bool {
+	project, id := plan.Project.ValueString(), plan.DeploymentID.ValueInt64()
+	user, err := r.client.CurrentUser(ctx)
+	if err != nil {
+		return false
+	}
+	d, err := r.client.GetDeployment(ctx, project, id)
+	if err != nil {
+		return false
+	}
+	held, rule := gitlabapi.HeldDecision(d, user.ID, plan.Status.ValueString(), plan.RepresentedAs.ValueStringPointer())
+	if held != nil {
+		resp.Diagnostics.AddWarning("Decision Already in Place", fmt.Sprintf("%s had already %s %s on %s. The "+
+			"deployment no longer waits for approvals, so GitLab takes no new decision on it; this resource now "+
+			"manages that decision.", held.User.Username, held.Status, deploymentSubject(project, id),
+			held.CreatedAt.UTC().Format(time.RFC3339)))
+	} else {
+		if held, rule = gitlabapi.UserDecision(d, user.ID, 0); held == nil {
+			return false
+		}
+		addDecisionError(&resp.Diagnostics, "Unable to Record Deployment Decision", project, id,
+			plan.RepresentedAs.ValueString(), resourceDecisionWaysOut, refusal)
+		resp.Diagnostics.AddAttributeError(path.Root("status"), "Decision Kept in the State", fmt.Sprintf(
+			"GitLab still holds %s's %s decision on %s, and cannot withdraw it, so the state keeps that decision as "+
+				"GitLab holds it (Terraform marks it tainted) rather than lose it. To manage it as it is, set "+
+				"\"status\" back to %q%s; or remove the resource from the state (a removed block, or terraform "+
+				"state rm <address>).", held.User.Username, held.Status, deploymentSubject(project, id), held.Status,
+			representedAsHint(rule)))
+	}
+	plan.ID = types.StringValue(approvalResourceID(project, id, held.User.ID, plan.ruleForID(rule)))
+	plan.setFromAPI(held, rule, d)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	r.completeIdentity(ctx, resp.Identity, plan, &resp.Diagnostics)
+	return true
+}
+
+// representedAsHint names the rule a kept decision counts for, for the advice to configure it.
+func representedAsHint(rule *gitlabapi.ApprovalRule) string {
+	if rule == nil || rule.AccessLevelDescription == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (it counts for approval rule %q: set represented_as to select it)", *rule.AccessLevelDescription)
 }
 
 func (r *deploymentApprovalResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

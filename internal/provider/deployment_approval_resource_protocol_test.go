@@ -132,7 +132,12 @@ func TestDeploymentApprovalResource_refusals(t *testing.T) {
 			preConfig: func() { decideAs(t, fake, "mae-token", 6, "approved", "by hand", "") },
 			args:      approvalArgs{deployment: 6, status: "approved", comment: "from terraform"}.args(),
 			expectError: errorMatching("Decision Already Recorded With Another Comment", `comment "by hand"`,
-				`set "comment" to "by hand"`, "terraform import <address> acme/app:6:3"),
+				"The state keeps the recorded decision", `set "comment" to "by hand"`),
+		},
+		{
+			// Following the advice: the kept (tainted) decision is taken as it is.
+			args:  approvalArgs{deployment: 6, status: "approved", comment: "by hand"}.args(),
+			state: map[string]knownvalue.Check{"comment": knownvalue.StringExact("by hand")},
 		},
 	}, nil)
 }
