@@ -79,6 +79,8 @@ func TestPlanDeployment(t *testing.T) {
 		movesStatus    bool
 		refusals       []string // summary:attribute
 		detail         []string // in the first refusal's detail, in order
+		cautions       []string // the summaries of the plan's warnings that are no refusals
+		cautionDetail  []string // in the first caution's detail, in order
 	}{
 		{name: "create", planned: success},
 		{
@@ -184,6 +186,42 @@ func TestPlanDeployment(t *testing.T) {
 			facts: deploymentPlanFacts{approvalGateFailed: true}, replaced: []string{"status"},
 		},
 		{name: "nothing after a failed approval gate", prior: success, planned: success, facts: deploymentPlanFacts{approvalGateFailed: true}},
+		// A replacement of the environment's current deployment that on_destroy deletes: GitLab
+		// refuses the delete unless the new one became current first (create_before_destroy, which
+		// the plan cannot see), so the plan warns and refuses nothing (DESIGN.md §B16).
+		{
+			name: "replaced, currently deployed, deleted", replaced: []string{"sha"},
+			prior: with(success, func(m *deploymentResourceModel) { m.OnDestroy = types.StringValue(onDestroyDelete) }),
+			planned: with(success, func(m *deploymentResourceModel) {
+				m.SHA, m.OnDestroy = types.StringValue(shaOld), types.StringValue(onDestroyDelete)
+			}),
+			facts:    deploymentPlanFacts{currentlyDeployed: true},
+			cautions: []string{"Replacement Needs create_before_destroy"},
+			cautionDetail: []string{"Changing sha records a new deployment and deletes deployment 6", "create_before_destroy = true",
+				`set on_destroy = "keep" and apply that alone first`},
+		},
+		{
+			name: "replaced, currently deployed, canceled and deleted", replaced: []string{"sha"},
+			prior: with(success, func(m *deploymentResourceModel) { m.OnDestroy = types.StringValue(onDestroyCancelAndDelete) }),
+			planned: with(success, func(m *deploymentResourceModel) {
+				m.SHA, m.OnDestroy = types.StringValue(shaOld), types.StringValue(onDestroyCancelAndDelete)
+			}),
+			facts:    deploymentPlanFacts{currentlyDeployed: true},
+			cautions: []string{"Replacement Needs create_before_destroy"}, cautionDetail: []string{`on_destroy = "cancel_and_delete"`},
+		},
+		{
+			// Kept in GitLab: nothing is deleted, so nothing is refused.
+			name: "replaced, currently deployed, kept", replaced: []string{"sha"}, prior: success,
+			planned: with(success, sha(shaOld)), facts: deploymentPlanFacts{currentlyDeployed: true},
+		},
+		{
+			// Another deployment is the current one: the delete goes through.
+			name: "replaced, not currently deployed, deleted", replaced: []string{"sha"},
+			prior: with(success, func(m *deploymentResourceModel) { m.OnDestroy = types.StringValue(onDestroyDelete) }),
+			planned: with(success, func(m *deploymentResourceModel) {
+				m.SHA, m.OnDestroy = types.StringValue(shaOld), types.StringValue(onDestroyDelete)
+			}),
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,6 +231,16 @@ func TestPlanDeployment(t *testing.T) {
 				t.Errorf("movesStatus %t, want %t", p.movesStatus, tt.movesStatus)
 			}
 			checkPlanned(t, p.replaced, p.refusals, tt.replaced, tt.refusals, tt.detail)
+			var cautions []string
+			for _, c := range p.cautions {
+				cautions = append(cautions, c.Summary)
+			}
+			if !slices.Equal(cautions, tt.cautions) {
+				t.Fatalf("cautions %q, want %q", cautions, tt.cautions)
+			}
+			if len(tt.cautionDetail) > 0 && !errorMatching(tt.cautionDetail...).MatchString(p.cautions[0].Detail) {
+				t.Errorf("caution %q does not hold %q", p.cautions[0].Detail, tt.cautionDetail)
+			}
 		})
 	}
 }
