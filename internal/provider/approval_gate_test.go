@@ -194,15 +194,16 @@ func TestApprovalGate_timeoutCancelsTheDeployment(t *testing.T) {
 	t.Parallel()
 	srv := startFake(t, approvalSeed)
 	d := recordAsDora(t, srv, "production")
-	decided := make(chan struct{})
-	go func() {
-		defer close(decided)
-		decideAs(t, srv, "mae-token", d.ID, gitlabapi.ApprovalApproved, "", "")
-	}()
+	// One of the three approvals comes before the wait: 2 are still pending, however soon the
+	// timeout ends it.
+	decideAs(t, srv, "mae-token", d.ID, gitlabapi.ApprovalApproved, "", "")
+	d, err := apiClient(t, srv, "dora-token").GetDeployment(context.Background(), "acme/app", d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	start := time.Now()
 	got, diags := testGate(t, srv).hold(withTimeout(t, 300*time.Millisecond), "acme/app", d, "")
-	<-decided
 	if elapsed := time.Since(start); elapsed < 300*time.Millisecond || elapsed > 5*time.Second {
 		t.Errorf("hold returned after %s; want about 300ms", elapsed)
 	}
