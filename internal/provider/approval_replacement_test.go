@@ -74,3 +74,33 @@ func TestDeploymentApprovalResource_replacementOnceNotWaitingKeepsTheDecision(t 
 		t.Errorf("after setting status back: %s", res.errorText())
 	}
 }
+
+// An import by identity of a decision recorded with represented_as (its identity names the rule)
+// into a configuration that sets represented_as to a part of the rule's name is a pure import:
+// GitLab's approval summary names the rule, and the configured value selects it (issue 18 item 11).
+func TestDeploymentApprovalResource_importByIdentityWithRepresentedAsIsPure(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t, approvalSeed)
+	decideAs(t, fake, "sam-token", 1, "approved", "", "security")
+	for _, representedAs := range []string{"security", "security-team"} {
+		t.Run(representedAs, func(t *testing.T) {
+			t.Parallel()
+			l := newApprovalLifecycle(t, fake, "sam-token")
+			args := approvalArgs{deployment: 1, status: "approved", representedAs: representedAs}.args()
+			res := l.importByIdentity(map[string]int64{"project_id": 1, "deployment_id": 1, "user_id": 5, "rule_id": ruleSecurityTeam}, args)
+			if res.failed != "" {
+				t.Fatalf("import failed: %s", res.errorText())
+			}
+			if res.action != "no-op" {
+				t.Errorf("the import's plan is %q, want a pure import (no-op)", res.action)
+			}
+		})
+	}
+	// A part of another rule's name is no pure import: it is told.
+	l := newApprovalLifecycle(t, fake, "sam-token")
+	res := l.importByIdentity(map[string]int64{"project_id": 1, "deployment_id": 1, "user_id": 5, "rule_id": ruleSecurityTeam},
+		approvalArgs{deployment: 1, status: "approved", representedAs: "Maint"}.args())
+	if res.action == "no-op" {
+		t.Error("represented_as of another rule planned nothing")
+	}
+}

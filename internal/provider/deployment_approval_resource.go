@@ -125,7 +125,7 @@ func (r *deploymentApprovalResource) Schema(_ context.Context, _ resource.Schema
 				MarkdownDescription: representedAsMarkdown + " Changing it records a new decision.",
 				Optional:            true,
 				Validators:          []validator.String{stringvalidator.UTF8LengthBetween(1, maxNameLength)},
-				PlanModifiers:       []planmodifier.String{replacing(approvalReplacingArguments, "represented_as")},
+				PlanModifiers:       []planmodifier.String{importedRuleKept{}, replacing(approvalReplacingArguments, "represented_as")},
 			},
 			"user_id": schema.Int64Attribute{
 				MarkdownDescription: "Id of the user who decided: the provider's user, as GitLab's answer names it.",
@@ -309,8 +309,41 @@ func (r *deploymentApprovalResource) Read(ctx context.Context, req resource.Read
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	importNamesRule := importing && !state.RuleID.IsNull() && state.RuleID.ValueInt64() != 0
 	state.setFromAPI(a, rule, d)
+	if importNamesRule && state.RepresentedAs.IsNull() {
+		// The import names the rule (as the identity of a decision recorded with represented_as
+		// does): represented_as takes the rule's name, which a configured part of it selects
+		// (importedRuleKept, DESIGN.md §B22).
+		state.RepresentedAs = state.RuleName
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// importedRuleKept keeps represented_as as an import set it, the name of the rule the decision
+// counts for, when the configuration writes a part of that name: it selects the same rule, so the
+// import is pure and nothing is recorded anew. Terraform accepts a planned value that is the prior
+// one for a configured argument.
+type importedRuleKept struct{}
+
+func (importedRuleKept) Description(context.Context) string {
+	return "Keeps the rule name an import set when the configured value is part of it."
+}
+
+func (m importedRuleKept) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+
+func (importedRuleKept) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.StateValue.IsNull() || req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || req.StateValue.Equal(req.ConfigValue) {
+		return
+	}
+	var ruleName types.String
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("rule_name"), &ruleName)...)
+	if ruleName.IsNull() || !req.StateValue.Equal(ruleName) {
+		return // represented_as as configured before, not as an import set it
+	}
+	if strings.Contains(ruleName.ValueString(), req.ConfigValue.ValueString()) {
+		resp.PlanValue = req.StateValue
+	}
 }
 
 func (r *deploymentApprovalResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
