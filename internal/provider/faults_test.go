@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -223,14 +224,8 @@ func (l *answerLoser) counts(method string) (sent, lost int) {
 	return l.sent[method], l.lost[method]
 }
 
-// sentOnceEach is a state check: count requests of method were sent, one per operation, though
+// checkSentOnceEach fails unless count requests of method were sent, one per operation, though
 // some of their answers were lost (else the step tested nothing).
-func (l *answerLoser) sentOnceEach(t *testing.T, method string, count int) statecheck.StateCheck {
-	return stateCheckFunc(func(context.Context, *tfjson.State) error {
-		return l.checkSentOnceEach(t, method, count)
-	})
-}
-
 func (l *answerLoser) checkSentOnceEach(t *testing.T, method string, count int) error {
 	sent, lost := l.counts(method)
 	t.Logf("%d %s requests sent for %d operations, %d of their answers lost", sent, method, count, lost)
@@ -259,56 +254,74 @@ func TestAccFaults_loseRate20_100DeploymentsNoDuplicates(t *testing.T) {
 	loser := newAnswerLoser(t, 0.2, 0.1)
 	fake := fakegitlab.NewTestServer(t, loadSeed(t, "basic.json"), fakegitlab.Options{Fault: loser.fault})
 	const count = 100
-	config := func(status string) string { return manyDeployments(fake.URL(), count, status, onDestroyDelete, "") }
-	every := func(action plancheck.ResourceActionType) []plancheck.PlanCheck {
-		checks := make([]plancheck.PlanCheck, count)
-		for i := range checks {
-			checks[i] = plancheck.ExpectResourceAction(fmt.Sprintf("gitlabdeploy_deployment.many[%d]", i), action)
+	cli := newTerraformCLI(t, time.Millisecond, 5*time.Millisecond)
+	for _, step := range []struct {
+		status, action, method string
+	}{
+		{gitlabapi.StatusRunning, "create", http.MethodPost},
+		// GitLab refuses a repeated move to the same status: a blind resend would fail.
+		{gitlabapi.StatusCanceled, "update", http.MethodPut},
+	} {
+		cli.writeConfig(manyDeployments(fake.URL(), count, step.status, onDestroyDelete, ""))
+		planned := plannedActions(t, cli.mustRun(nil, []string{"apply", "-auto-approve", "-json"}))
+		for i := range count {
+			if address := fmt.Sprintf("gitlabdeploy_deployment.many[%d]", i); planned[address] != step.action {
+				t.Errorf("the apply to %s planned %q for %s, want %s", step.status, planned[address], address, step.action)
+			}
 		}
-		return checks
+		if len(planned) != count {
+			t.Errorf("the apply to %s planned changes of %d resources, want %d", step.status, len(planned), count)
+		}
+		inGitLab, err := gitlabDeploymentsIn(t.Context(), fake.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sameDeployments(inGitLab, cli.deployments(), count, step.status); err != nil {
+			t.Errorf("after the apply to %s: %v", step.status, err)
+		}
+		if err := loser.checkSentOnceEach(t, step.method, count); err != nil {
+			t.Error(err)
+		}
+		cli.mustRun(nil, []string{"plan", "-detailed-exitcode", "-no-color"}, 0) // the plan after the apply is empty
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: config(gitlabapi.StatusRunning),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             every(plancheck.ResourceActionCreate),
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{
-					gitlabMatchesState{fake.URL(), count, gitlabapi.StatusRunning},
-					loser.sentOnceEach(t, http.MethodPost, count),
-				},
-			},
-			{
-				// GitLab refuses a repeated move to the same status: a blind resend would fail.
-				Config: config(gitlabapi.StatusCanceled),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             every(plancheck.ResourceActionUpdate),
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{
-					gitlabMatchesState{fake.URL(), count, gitlabapi.StatusCanceled},
-					loser.sentOnceEach(t, http.MethodPut, count),
-				},
-			},
-		},
-		CheckDestroy: func(*terraform.State) error {
-			if _, lost := loser.counts(http.MethodGet); lost == 0 {
-				return errors.New("no read lost its connection: the test tested no dropped connection")
-			}
-			inGitLab, err := gitlabDeploymentsIn(context.Background(), fake.URL())
-			if err != nil {
-				return err
-			}
-			if len(inGitLab) != 0 {
-				return fmt.Errorf("after destroy GitLab holds %d deployments, want 0", len(inGitLab))
-			}
-			// A repeated DELETE would be answered 404: the provider reads instead.
-			return loser.checkSentOnceEach(t, http.MethodDelete, count)
-		},
-	})
+
+	cli.mustRun(nil, []string{"destroy", "-auto-approve", "-no-color"})
+	if _, lost := loser.counts(http.MethodGet); lost == 0 {
+		t.Error("no read lost its connection: the test tested no dropped connection")
+	}
+	inGitLab, err := gitlabDeploymentsIn(t.Context(), fake.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inGitLab) != 0 {
+		t.Errorf("after destroy GitLab holds %d deployments, want 0", len(inGitLab))
+	}
+	// A repeated DELETE would be answered 404: the provider reads instead.
+	if err := loser.checkSentOnceEach(t, http.MethodDelete, count); err != nil {
+		t.Error(err)
+	}
+}
+
+// plannedActions are the actions of an apply -json's planned changes, by resource address.
+func plannedActions(t *testing.T, res cliResult) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, line := range strings.Split(res.stdout, "\n") {
+		var msg struct {
+			Type   string `json:"type"`
+			Change struct {
+				Resource struct {
+					Addr string `json:"addr"`
+				} `json:"resource"`
+				Action string `json:"action"`
+			} `json:"change"`
+		}
+		if json.Unmarshal([]byte(line), &msg) != nil || msg.Type != "planned_change" {
+			continue
+		}
+		out[msg.Change.Resource.Addr] = msg.Change.Action
+	}
+	return out
 }
 
 // answerCounter counts the answers of a handler by status code.
