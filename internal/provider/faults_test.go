@@ -22,9 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
@@ -533,7 +531,7 @@ func TestAccFaults_failedApply_6of10Created_3of10Updated_stateTrueToGitLab(t *te
 // When a create's answer is lost and GitLab cannot be asked afterwards whether it recorded the
 // deployment, the apply fails naming the deployment that may exist, rather than risk a
 // duplicate; importing it then brings GitLab and the state together: 1 deployment in each.
-func TestAccFaults_lostCreateUncheckable_namesWhatMayExist(t *testing.T) {
+func TestFaults_lostCreateUncheckable_namesWhatMayExist(t *testing.T) {
 	t.Parallel()
 	var lookups atomic.Bool
 	lookups.Store(true)
@@ -548,43 +546,51 @@ func TestAccFaults_lostCreateUncheckable_namesWhatMayExist(t *testing.T) {
 		}
 		return fakegitlab.FaultNone
 	}})
-	config := manyDeployments(fake.URL(), 1, gitlabapi.StatusRunning, onDestroyKeep, "  max_retries = 1")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ExpectError: errorMatching("Unable to Create Deployment", "the outcome of the request is unknown",
-					`GitLab may hold a deployment to environment "faults" of project acme/app (ref "main", sha `+shaMain+
-						", status running) that Terraform does not track: look for it before applying again"),
-			},
-			{
-				PreConfig:    func() { lookups.Store(false) },
-				Config:       config,
-				ResourceName: "gitlabdeploy_deployment.many[0]",
-				ImportState:  true,
-				ImportStateIdFunc: func(*terraform.State) (string, error) {
-					inGitLab, err := gitlabDeploymentsIn(context.Background(), fake.URL())
-					if err != nil {
-						return "", err
-					}
-					if len(inGitLab) != 1 {
-						return "", fmt.Errorf("GitLab holds %v; want the 1 deployment the lost create recorded", inGitLab)
-					}
-					for id := range inGitLab {
-						return deploymentResourceID("acme/app", id), nil
-					}
-					return "", nil
-				},
-				ImportStatePersist: true,
-			},
-			{
-				Config:            config,
-				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				ConfigStateChecks: []statecheck.StateCheck{gitlabMatchesState{fake.URL(), 1, gitlabapi.StatusRunning}},
-			},
-		},
-	})
+	h := newProtocolHarnessFor(t, fake, tokenMaintainer)
+	h.providerBlock(nil, resourceArgs{"base_url": fake.URL(), "token": tokenMaintainer, "max_retries": 1})
+	l := h.lifecycle(deploymentType)
+	args := resourceArgs{
+		"project": "acme/app", "environment": faultsEnvironment, "ref": "main", "sha": shaMain,
+		"status": gitlabapi.StatusRunning, "on_destroy": onDestroyKeep,
+	}
+	res := l.apply(args)
+	if want := errorMatching("Unable to Create Deployment", "the outcome of the request is unknown",
+		`GitLab may hold a deployment to environment "faults" of project acme/app (ref "main", sha `+shaMain+
+			", status running) that Terraform does not track: look for it before applying again"); res.failed == "" ||
+		!want.MatchString(res.errorText()) {
+		t.Fatalf("the apply failed at %q, want %s:\n%s", res.failed, want, res.errorText())
+	}
+	if !l.state().IsNull() {
+		t.Fatalf("the failed create left %v in the state, want nothing", l.state())
+	}
+
+	// The advice followed: the deployment GitLab holds is imported (terraform import).
+	lookups.Store(false)
+	inGitLab, err := gitlabDeploymentsIn(t.Context(), fake.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inGitLab) != 1 {
+		t.Fatalf("GitLab holds %v; want the 1 deployment the lost create recorded", inGitLab)
+	}
+	for id := range inGitLab {
+		if res := l.importCommand(deploymentResourceID("acme/app", id), args); res.failed != "" {
+			t.Fatalf("terraform import failed at %s:\n%s", res.failed, res.errorText())
+		}
+	}
+	if res := l.apply(args); res.failed != "" || res.action != "no-op" {
+		t.Fatalf("the apply after the import plans %q (failed at %q), want no change:\n%s", res.action, res.failed, res.errorText())
+	}
+	inState := map[int64]string{int64Attr(l.state(), "deployment_id"): stringAttr(t, l.state(), "status")}
+	if inGitLab, err = gitlabDeploymentsIn(t.Context(), fake.URL()); err != nil {
+		t.Fatal(err)
+	}
+	if err := sameDeployments(inGitLab, inState, 1, gitlabapi.StatusRunning); err != nil {
+		t.Error(err)
+	}
+	if res := l.destroy(args); res.failed != "" {
+		t.Errorf("terraform destroy failed at %s:\n%s", res.failed, res.errorText())
+	}
 }
 
 // A throttled request is sent again only after the wait GitLab's Retry-After asks for (1 s),
