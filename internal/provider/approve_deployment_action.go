@@ -50,8 +50,8 @@ func (a *approveDeploymentAction) Metadata(_ context.Context, req action.Metadat
 func (a *approveDeploymentAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Approves or rejects, as the provider's user, a deployment waiting on the approval rules of " +
-			"a protected environment (GitLab Premium), with one request, and reports how many approvals the deployment " +
-			"still needs. An action keeps nothing in the state: invoke it with `terraform apply -invoke=action." +
+			"a protected environment (GitLab Premium), with one write, and reports how many approvals the deployment " +
+			"still needs, that it is rejected, or that the decision was already in place. An action keeps nothing in the state: invoke it with `terraform apply -invoke=action." +
 			"gitlabdeploy_approve_deployment.<name>` or fire it from another resource's `action_trigger`. To keep a " +
 			"decision under Terraform (change it in place, see it in the state), use the " +
 			"`gitlabdeploy_deployment_approval` resource instead. Needs Terraform 1.14 or later.",
