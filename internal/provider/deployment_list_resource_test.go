@@ -182,6 +182,14 @@ func TestAccDeploymentListResource_generateConfig(t *testing.T) {
 // skipUnlessSupports skips the test, saying why, when the CLI lacks the feature.
 func (c *terraformCLI) skipUnlessSupports(f cliFeature) {
 	c.t.Helper()
+	if reason := c.lacks(f); reason != "" {
+		c.t.Skip(reason)
+	}
+}
+
+// lacks says why the CLI lacks the feature, "" when it has it.
+func (c *terraformCLI) lacks(f cliFeature) string {
+	c.t.Helper()
 	var v struct {
 		Version string `json:"terraform_version"`
 	}
@@ -192,7 +200,5 @@ func (c *terraformCLI) skipUnlessSupports(f cliFeature) {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	if reason := (cliFeatureCheck{feature: f, openTofu: cliIsOpenTofu()}).skipReason(cliVersion); reason != "" {
-		c.t.Skip(reason)
-	}
+	return (cliFeatureCheck{feature: f, openTofu: cliIsOpenTofu()}).skipReason(cliVersion)
 }

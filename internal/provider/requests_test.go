@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
@@ -101,32 +100,22 @@ func TestAccRequests_refreshOnePerDeployment(t *testing.T) {
 	fake := startFake(t, "basic.json")
 	deployments := staging("running")
 	deployments.extra = "  count       = 3\n"
-	config := deployments.config(fake, tokenMaintainer)
-	cli := &cliIdentity{}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{cli},
-		Steps: []resource.TestStep{
-			{
-				PreConfig: fake.ResetStats,
-				Config:    config,
-				ConfigStateChecks: []statecheck.StateCheck{
-					requests{fake, map[string]int{routeCreate: 3}, "creating 3 deployments", cli},
-				},
-			},
-			{
-				PreConfig: fake.ResetStats,
-				Config:    config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectEmptyPlan(),
-					requests{fake, map[string]int{routeGet: 3}, "refreshing 3 unchanged deployments", nil},
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					requests{fake, nil, "applying an empty plan", nil},
-				},
-			},
-		},
-	})
+	cli := newTerraformCLI(t, time.Millisecond, 5*time.Millisecond)
+	lookup := &cliIdentity{keeps: cli.lacks(cliFeatureIdentity) == ""}
+	cli.writeConfig(deployments.config(fake, tokenMaintainer))
+	expect := func(r requests) {
+		t.Helper()
+		if err := r.check(); err != nil {
+			t.Error(err)
+		}
+	}
+	fake.ResetStats()
+	cli.mustRun(nil, []string{"apply", "-auto-approve", "-no-color"})
+	expect(requests{fake, map[string]int{routeCreate: 3}, "creating 3 deployments", lookup})
+	cli.mustRun(nil, []string{"plan", "-detailed-exitcode", "-no-color", "-out=unchanged.tfplan"}, 0)
+	expect(requests{fake, map[string]int{routeGet: 3}, "refreshing 3 unchanged deployments", nil})
+	cli.mustRun(nil, []string{"apply", "-no-color", "unchanged.tfplan"})
+	expect(requests{fake, nil, "applying an empty plan", nil})
 }
 
 // manyDeploymentsSeed is acme/app with n finished deployments to list.
