@@ -639,7 +639,7 @@ resource "gitlabdeploy_deployment_approval" "a" {
 	lo, hi := s.requestRange()
 	b.rep.add(row{
 		operation: fmt.Sprintf("`terraform apply`: approve %d deployments waiting for approval", n),
-		requests:  s.requestsCell(fmt.Sprint(3*n)),
+		requests:  s.requestsCell(fmt.Sprint(3 * n)),
 		wall:      s.wallCell(),
 		cpu:       s.cpuCell(),
 		peakRSS:   s.rssCell(),
