@@ -18,9 +18,6 @@ import (
 	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
@@ -76,29 +73,6 @@ func gitlabDeploymentsIn(ctx context.Context, url string) (map[int64]string, err
 	return out, nil
 }
 
-// deploymentsInState reads, deployment id to status, the gitlabdeploy_deployment resources of a
-// state; two resources holding one deployment are an error.
-func deploymentsInState(s *tfjson.State) (map[int64]string, error) {
-	out := map[int64]string{}
-	if s == nil || s.Values == nil || s.Values.RootModule == nil {
-		return out, nil
-	}
-	for _, r := range s.Values.RootModule.Resources {
-		if r.Type != "gitlabdeploy_deployment" || r.Mode != tfjson.ManagedResourceMode {
-			continue
-		}
-		id, err := strconv.ParseInt(fmt.Sprint(r.AttributeValues["deployment_id"]), 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%s: deployment_id %v: %w", r.Address, r.AttributeValues["deployment_id"], err)
-		}
-		if _, dup := out[id]; dup {
-			return nil, fmt.Errorf("two resources in the state hold deployment %d", id)
-		}
-		out[id] = fmt.Sprint(r.AttributeValues["status"])
-	}
-	return out, nil
-}
-
 // sameDeployments fails unless GitLab and the state hold the same count deployments with the
 // same statuses, each of them status unless status is "".
 func sameDeployments(inGitLab, inState map[int64]string, count int, status string) error {
@@ -129,28 +103,6 @@ func sameDeployments(inGitLab, inState map[int64]string, count int, status strin
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
-}
-
-// gitlabMatchesState is a state check: GitLab and the state hold the same count deployments in
-// faultsEnvironment, all with status.
-type gitlabMatchesState struct {
-	url    string
-	count  int
-	status string
-}
-
-func (c gitlabMatchesState) CheckState(ctx context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	inState, err := deploymentsInState(req.State)
-	if err != nil {
-		resp.Error = err
-		return
-	}
-	inGitLab, err := gitlabDeploymentsIn(ctx, c.url)
-	if err != nil {
-		resp.Error = err
-		return
-	}
-	resp.Error = sameDeployments(inGitLab, inState, c.count, c.status)
 }
 
 // answerLoser is a fake's fault hook. It loses the answer of a share of the writes after the
@@ -596,7 +548,7 @@ func TestFaults_lostCreateUncheckable_namesWhatMayExist(t *testing.T) {
 // A throttled request is sent again only after the wait GitLab's Retry-After asks for (1 s),
 // a write included: 2 throttled creates, each followed by a try at least 1 s later, then exactly 1
 // deployment in GitLab and in the state.
-func TestAccFaults_throttled2Creates_waitRetryAfter(t *testing.T) {
+func TestFaults_throttled2Creates_waitRetryAfter(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var posts []time.Time
@@ -612,31 +564,37 @@ func TestAccFaults_throttled2Creates_waitRetryAfter(t *testing.T) {
 		}
 		return fakegitlab.FaultNone
 	}})
+	h := newProtocolHarnessFor(t, fake, tokenMaintainer)
 	// Backoff alone would try again within milliseconds.
-	opts := testProviderOptions(nil)
-	opts.retryWaitMax = time.Minute
-	waitedRetryAfter := stateCheckFunc(func(context.Context, *tfjson.State) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(posts) != 3 {
-			return fmt.Errorf("%d create requests, want 3 (2 throttled, 1 answered)", len(posts))
-		}
-		for i := 1; i < len(posts); i++ {
-			if gap := posts[i].Sub(posts[i-1]); gap < time.Second {
-				return fmt.Errorf("try %d came %s after a 429 with Retry-After: 1", i+1, gap)
+	h.tune = func(opts *providerOptions) { opts.retryWaitMax = time.Minute }
+	l := h.lifecycle(deploymentType)
+	args := resourceArgs{
+		"project": "acme/app", "environment": faultsEnvironment, "ref": "main", "sha": shaMain,
+		"status": gitlabapi.StatusRunning, "on_destroy": onDestroyKeep,
+	}
+	runProtoSteps(t, l, []protoStep{{
+		args: args,
+		check: func(l *lifecycle) {
+			mu.Lock()
+			defer mu.Unlock()
+			if len(posts) != 3 {
+				t.Errorf("%d create requests, want 3 (2 throttled, 1 answered)", len(posts))
 			}
-		}
-		return nil
-	})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){
-			"gitlabdeploy": providerserver.NewProtocol6WithError(newWithOptions("test", opts)()),
+			for i := 1; i < len(posts); i++ {
+				if gap := posts[i].Sub(posts[i-1]); gap < time.Second {
+					t.Errorf("try %d came %s after a 429 with Retry-After: 1", i+1, gap)
+				}
+			}
+			inGitLab, err := gitlabDeploymentsIn(t.Context(), fake.URL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			inState := map[int64]string{int64Attr(l.state(), "deployment_id"): stringAttr(t, l.state(), "status")}
+			if err := sameDeployments(inGitLab, inState, 1, gitlabapi.StatusRunning); err != nil {
+				t.Error(err)
+			}
 		},
-		Steps: []resource.TestStep{{
-			Config:            manyDeployments(fake.URL(), 1, gitlabapi.StatusRunning, onDestroyKeep, ""),
-			ConfigStateChecks: []statecheck.StateCheck{waitedRetryAfter, gitlabMatchesState{fake.URL(), 1, gitlabapi.StatusRunning}},
-		}},
-	})
+	}}, nil)
 }
 
 // approvalPoster is a fake's fault hook that loses the answer to every decision after the fake

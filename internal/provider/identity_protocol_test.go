@@ -32,6 +32,8 @@ type protocolHarness struct {
 	providerConfig *tfprotov6.DynamicValue
 	// env stands in for the environment of later provider processes.
 	env map[string]string
+	// tune, when set, changes the options of later provider processes.
+	tune func(*providerOptions)
 }
 
 func newProtocolHarness(t *testing.T, token string) *protocolHarness {
@@ -108,7 +110,11 @@ func (h *protocolHarness) reconfigureURL(baseURL, token string) {
 // startProvider is a new provider server, as a new provider process is.
 func (h *protocolHarness) startProvider(configured bool) tfprotov6.ProviderServer {
 	h.t.Helper()
-	server, err := providerserver.NewProtocol6WithError(newWithOptions("test", testProviderOptions(h.env))())()
+	opts := testProviderOptions(h.env)
+	if h.tune != nil {
+		h.tune(&opts)
+	}
+	server, err := providerserver.NewProtocol6WithError(newWithOptions("test", opts)())()
 	if err != nil {
 		h.t.Fatal(err)
 	}
