@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
-	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -377,9 +376,8 @@ func TestAccDeploymentResource_waitForApproval(t *testing.T) {
 	})
 }
 
-// exampleConfig reads an example configuration as shipped. Its terraform.tf (required_providers
-// with the registry address) stays out: in-process tests serve the provider under the test
-// framework's own address.
+// exampleConfig reads an example configuration as shipped. Its terraform.tf (required_providers)
+// stays out: the test CLI's configuration gives its own (requiredProviders).
 func exampleConfig(t *testing.T, dir string) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "examples", "release-with-approval", dir, "main.tf"))
@@ -397,46 +395,46 @@ func exampleConfig(t *testing.T, dir string) string {
 func TestAccReleaseWithApproval_examples(t *testing.T) {
 	t.Parallel()
 	if os.Getenv("TF_ACC") == "" {
-		// resource.Test would skip the release alone, and the approvers would wait a minute for it.
+		// The release alone would skip, and the approvers would wait a minute for it.
 		t.Skip("TF_ACC is not set: the release and its approvers run through Terraform")
 	}
 	fake := startFake(t, "approval_release.json")
-	env := func(token string) map[string]string {
-		return map[string]string{"GITLAB_BASE_URL": fake.URL(), "GITLAB_TOKEN": token}
+	env := func(token string) []string {
+		return []string{"GITLAB_BASE_URL=" + fake.URL(), "GITLAB_TOKEN=" + token}
 	}
 	release, approvers := exampleConfig(t, "release"), exampleConfig(t, "approvers")
 
 	t.Run("release", func(t *testing.T) {
 		t.Parallel()
-		production := func(attr string, value knownvalue.Check) statecheck.StateCheck {
-			return statecheck.ExpectKnownValue("gitlabdeploy_deployment.production", tfjsonpath.New(attr), value)
+		cli := newTerraformCLI(t, time.Millisecond, 5*time.Millisecond)
+		cli.writeConfig(release)
+		cli.mustRun(env("dora-token"), []string{"apply", "-auto-approve", "-no-color", "-var", "sha=" + shaMain})
+		state := cli.state()
+		if got := state.attribute("gitlabdeploy_deployment.staging", "status"); got != "success" {
+			t.Errorf("staging status = %v, want success", got)
 		}
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(env("dora-token")),
-			Steps: []resource.TestStep{
-				{
-					Config:          release,
-					ConfigVariables: config.Variables{"sha": config.StringVariable(shaMain)},
-					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue("gitlabdeploy_deployment.staging", tfjsonpath.New("status"), knownvalue.StringExact("success")),
-						production("status", knownvalue.StringExact("running")),
-						production("pending_approval_count", knownvalue.Int64Exact(0)),
-						statecheck.ExpectKnownOutputValue("production_approvals",
-							knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("mae"), knownvalue.StringExact("quinn")})),
-					},
-				},
-				{
-					Config: release,
-					ConfigVariables: config.Variables{
-						"sha": config.StringVariable(shaMain), "production_status": config.StringVariable("success"),
-					},
-					ConfigPlanChecks: resource.ConfigPlanChecks{
-						PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("gitlabdeploy_deployment.production", plancheck.ResourceActionUpdate)},
-					},
-					ConfigStateChecks: []statecheck.StateCheck{production("status", knownvalue.StringExact("success"))},
-				},
-			},
-		})
+		if got := state.attribute("gitlabdeploy_deployment.production", "status"); got != "running" {
+			t.Errorf("production status = %v, want running", got)
+		}
+		if got := state.attribute("gitlabdeploy_deployment.production", "pending_approval_count"); got != float64(0) {
+			t.Errorf("production pending_approval_count = %v, want 0", got)
+		}
+		if got := fmt.Sprint(state.Outputs["production_approvals"].Value); got != "[mae quinn]" {
+			t.Errorf("output production_approvals = %s, want [mae quinn]", got)
+		}
+		// As resource.Test would: the plan after each apply is empty, and the destroy at the end works.
+		cli.mustRun(env("dora-token"), []string{"plan", "-detailed-exitcode", "-no-color", "-var", "sha=" + shaMain}, 0)
+
+		apply := cli.mustRun(env("dora-token"), []string{"apply", "-auto-approve", "-json", "-var", "sha=" + shaMain, "-var", "production_status=success"})
+		if got := plannedActions(t, apply)["gitlabdeploy_deployment.production"]; got != "update" {
+			t.Errorf("the apply of production_status = success plans %q for production, want update", got)
+		}
+		if got := cli.state().attribute("gitlabdeploy_deployment.production", "status"); got != "success" {
+			t.Errorf("production status = %v, want success", got)
+		}
+		success := []string{"-no-color", "-var", "sha=" + shaMain, "-var", "production_status=success"}
+		cli.mustRun(env("dora-token"), append([]string{"plan", "-detailed-exitcode"}, success...), 0)
+		cli.mustRun(env("dora-token"), append([]string{"destroy", "-auto-approve"}, success...))
 	})
 
 	t.Run("approvers", func(t *testing.T) {
@@ -454,20 +452,17 @@ func TestAccReleaseWithApproval_examples(t *testing.T) {
 		id := waitForProductionDeployment(t, mae)
 		for _, approver := range []struct {
 			token   string
-			pending int64
+			pending float64
 		}{{"mae-token", 1}, {"quinn-token", 0}} {
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviderFactoriesWithEnv(env(approver.token)),
-				Steps: []resource.TestStep{{
-					Config: approvers,
-					ConfigVariables: config.Variables{
-						"deployment_id": config.IntegerVariable(id), "comment": config.StringVariable("Release notes reviewed."),
-					},
-					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownOutputValue("approvals_still_needed", knownvalue.Int64Exact(approver.pending)),
-					},
-				}},
-			})
+			cli := newTerraformCLI(t, time.Millisecond, 5*time.Millisecond)
+			cli.writeConfig(approvers)
+			vars := []string{"-no-color", "-var", fmt.Sprintf("deployment_id=%d", id), "-var", "comment=Release notes reviewed."}
+			cli.mustRun(env(approver.token), append([]string{"apply", "-auto-approve"}, vars...))
+			if got := cli.state().Outputs["approvals_still_needed"].Value; got != approver.pending {
+				t.Errorf("%s's apply: approvals_still_needed = %v, want %v", approver.token, got, approver.pending)
+			}
+			cli.mustRun(env(approver.token), append([]string{"plan", "-detailed-exitcode"}, vars...), 0)
+			cli.mustRun(env(approver.token), append([]string{"destroy", "-auto-approve"}, vars...))
 		}
 	})
 }

@@ -187,3 +187,41 @@ func (c *terraformCLI) deployments() map[int64]string {
 	}
 	return out
 }
+
+// cliState is the working directory's state file, as the last run left it.
+type cliState struct {
+	Outputs map[string]struct {
+		Value any `json:"value"`
+	} `json:"outputs"`
+	Resources []struct {
+		Mode, Type, Name string
+		Instances        []struct {
+			Attributes map[string]any `json:"attributes"`
+		} `json:"instances"`
+	} `json:"resources"`
+}
+
+// state reads the state file, without a refresh.
+func (c *terraformCLI) state() cliState {
+	c.t.Helper()
+	data, err := os.ReadFile(filepath.Join(c.dir, "terraform.tfstate"))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var s cliState
+	if err := json.Unmarshal(data, &s); err != nil {
+		c.t.Fatalf("reading the state file: %v", err)
+	}
+	return s
+}
+
+// attribute is an attribute of the single instance of managed resource address ("type.name"), nil
+// when the state holds no such instance.
+func (s cliState) attribute(address, name string) any {
+	for _, r := range s.Resources {
+		if r.Mode == "managed" && r.Type+"."+r.Name == address && len(r.Instances) == 1 {
+			return r.Instances[0].Attributes[name]
+		}
+	}
+	return nil
+}
