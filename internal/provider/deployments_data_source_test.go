@@ -15,9 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
 )
@@ -507,12 +505,11 @@ func TestDeploymentsDataSource_planTimeRefusals(t *testing.T) {
 
 // A value known only at apply is checked when the data source is read.
 func TestAccDeploymentsDataSource_pairingCheckedAtApply(t *testing.T) {
+	t.Parallel()
 	fake := startFake(t, "basic.json")
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureTerraformData)},
-		Steps: []resource.TestStep{{
-			Config: providerBlock(fake.URL(), tokenReporter) + `
+	cli := newTerraformCLI(t, time.Millisecond, 5*time.Millisecond)
+	cli.skipUnlessSupports(cliFeatureTerraformData)
+	cli.writeConfig(providerBlock(fake.URL(), tokenReporter) + `
 resource "terraform_data" "status" {
   input = "running"
 }
@@ -523,10 +520,11 @@ data "gitlabdeploy_deployments" "test" {
   finished_after = "2026-01-01T00:00:00Z"
   status         = terraform_data.status.output
 }
-`,
-			ExpectError: phrase("requires `status = \"success\"`, but `status` is \"running\""),
-		}},
-	})
+`)
+	apply := cli.mustRun(nil, []string{"apply", "-auto-approve", "-no-color"}, 1)
+	if want := phrase("requires `status = \"success\"`, but `status` is \"running\""); !want.MatchString(flat(apply.output())) {
+		t.Errorf("terraform apply did not fail with %s:\n%s", want, apply.output())
+	}
 	if got := fake.Stats().ByRoute["GET /api/v4/projects/:id/deployments"]; got != 0 {
 		t.Errorf("the refused list was sent to GitLab %d times", got)
 	}

@@ -15,9 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/fakegitlab"
 	"github.com/gitlabdeploy/terraform-provider-gitlabdeploy/internal/gitlabapi"
@@ -253,18 +251,17 @@ func TestProvider_invalidSettings(t *testing.T) {
 func TestAccProvider_unknownToken(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipUnlessCLISupports(cliFeatureTerraformData)},
-		Steps: []resource.TestStep{{
-			Config: `
+	cli := newTerraformCLI(t, time.Millisecond, 5*time.Millisecond)
+	cli.skipUnlessSupports(cliFeatureTerraformData)
+	cli.writeConfig(`
 resource "terraform_data" "token" {
   input = "from-elsewhere"
 }
-` + providerConfigWith(fmt.Sprintf("  base_url = %q\n  token = terraform_data.token.output", fake.URL())),
-			ExpectError: errorMatching(`Unknown GitLab Provider Setting`, `"token" is not known until apply`),
-		}},
-	})
+` + providerConfigWith(fmt.Sprintf("  base_url = %q\n  token = terraform_data.token.output", fake.URL())))
+	apply := cli.mustRun(nil, []string{"apply", "-auto-approve", "-no-color"}, 1)
+	if want := errorMatching(`Unknown GitLab Provider Setting`, `"token" is not known until apply`); !want.MatchString(flat(apply.output())) {
+		t.Errorf("terraform apply did not fail with %s:\n%s", want, apply.output())
+	}
 }
 
 // GitLab behind a private CA: trusted through cacert_file, or not verified with insecure.
