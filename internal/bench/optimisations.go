@@ -23,15 +23,9 @@ var envOptimisations = []envOptimisation{
 		listing: true,
 	},
 	{
-		what: "No logs built when no `TF_LOG*` variable asks for logs: the SDK's levels `OFF` (`QuietSDKLogs`) and no " +
-			"request lines (`logsRequested`); without: the SDK's default, TRACE, which also asks for the request lines, " +
-			"all formatted and then dropped by Terraform",
+		what: "No SDK logs built when no `TF_LOG*` variable asks for logs: the SDK's levels `OFF` (`QuietSDKLogs`); " +
+			"without: the SDK's default, TRACE, all formatted and then dropped by Terraform",
 		off: []string{"TF_LOG_SDK=TRACE", "TF_LOG_SDK_PROTO=TRACE", "TF_LOG_SDK_FRAMEWORK=TRACE"},
-	},
-	{
-		what: "The request lines alone: not built when no `TF_LOG*` variable asks for logs (`logsRequested`); without: " +
-			"the API subsystem at DEBUG, the SDK's levels still `OFF`",
-		off: []string{"TF_LOG_PROVIDER_GITLABDEPLOY_API=DEBUG", "TF_LOG_SDK=OFF", "TF_LOG_SDK_PROTO=OFF", "TF_LOG_SDK_FRAMEWORK=OFF"},
 	},
 }
 

@@ -199,10 +199,8 @@ func (p *gitlabDeployProvider) Configure(ctx context.Context, req provider.Confi
 	cfg.Warn = func(ctx context.Context, msg string, fields map[string]any) {
 		tflog.SubsystemWarn(apiLogger(ctx), apiLogSubsystem, msg, fields)
 	}
-	if logsRequested(os.Environ()) {
-		cfg.Log = func(ctx context.Context, msg string, fields map[string]any) {
-			tflog.SubsystemDebug(apiLogger(ctx), apiLogSubsystem, msg, fields)
-		}
+	cfg.Log = func(ctx context.Context, msg string, fields map[string]any) {
+		tflog.SubsystemDebug(apiLogger(ctx), apiLogSubsystem, msg, fields)
 	}
 	client, err := gitlabapi.New(cfg)
 	if err != nil {

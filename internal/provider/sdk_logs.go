@@ -30,8 +30,7 @@ func quietSDKLogs(environ []string) map[string]string {
 }
 
 // logsRequested reports whether a TF_LOG* variable asks for logs (is set to a level other than
-// OFF), given the environment as os.Environ lists it. Without one, Terraform drops every line
-// below WARN, so the provider does not build its request lines at all.
+// OFF), given the environment as os.Environ lists it.
 func logsRequested(environ []string) bool {
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
