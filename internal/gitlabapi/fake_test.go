@@ -78,7 +78,9 @@ func faultOnce(method string, fault fakegitlab.Fault) func(*http.Request) fakegi
 // environmentIDs lists, through a well-behaved server view, the deployments of env.
 func environmentIDs(t *testing.T, srv *fakegitlab.Server, env string) []int64 {
 	t.Helper()
-	list, err := newFakeClient(t, srv).ListDeployments(context.Background(), fakeProject, ListDeploymentsOptions{Environment: env})
+	// A fake with a rate limit may still throttle this second: wait as the creates do.
+	c := newFakeClient(t, srv, func(c *Config) { c.MaxRetries, c.RetryWaitMax = 10, 2*time.Second })
+	list, err := c.ListDeployments(context.Background(), fakeProject, ListDeploymentsOptions{Environment: env})
 	if err != nil {
 		t.Fatalf("listing environment %s: %v", env, err)
 	}
