@@ -551,16 +551,10 @@ func (l *lifecycle) importCommand(id string, cfg resourceArgs) *lifecycleResult 
 	res := &lifecycleResult{action: "import"}
 	l.configValue(cfg) // the command reads the configuration but asks the provider nothing of it
 	l.startWalk()
-	resp, err := l.h.calls.ImportResourceState(l.h.ctx, &tfprotov6.ImportResourceStateRequest{TypeName: l.typeName, ID: id})
-	l.check(err)
-	if !res.add("ImportResourceState", resp.Diagnostics) {
+	imported := l.importOne(res, &tfprotov6.ImportResourceStateRequest{TypeName: l.typeName, ID: id})
+	if imported == nil {
 		return res
 	}
-	if len(resp.ImportedResources) != 1 {
-		res.addError("ImportResourceState", "Unexpected Import Result", fmt.Sprintf("%d objects imported, want 1", len(resp.ImportedResources)))
-		return res
-	}
-	imported := resp.ImportedResources[0]
 	obj, ok := l.read(res, l.value(imported.State), l.stateObjectOf(l.value(imported.State), imported.Private, nil, nil))
 	switch {
 	case !ok:
@@ -570,6 +564,20 @@ func (l *lifecycle) importCommand(id string, cfg resourceArgs) *lifecycleResult 
 		l.object = obj
 	}
 	return res
+}
+
+// importOne sends req and returns the one object it imported, or nil with the errors in res.
+func (l *lifecycle) importOne(res *lifecycleResult, req *tfprotov6.ImportResourceStateRequest) *tfprotov6.ImportedResource {
+	resp, err := l.h.calls.ImportResourceState(l.h.ctx, req)
+	l.check(err)
+	if !res.add("ImportResourceState", resp.Diagnostics) {
+		return nil
+	}
+	if len(resp.ImportedResources) != 1 {
+		res.addError("ImportResourceState", "Unexpected Import Result", fmt.Sprintf("%d objects imported, want 1", len(resp.ImportedResources)))
+		return nil
+	}
+	return resp.ImportedResources[0]
 }
 
 func (l *lifecycle) importApplyByID(id string, cfg resourceArgs) *lifecycleResult {
@@ -584,16 +592,10 @@ func (l *lifecycle) imported(req *tfprotov6.ImportResourceStateRequest, cfg reso
 		return res
 	}
 	l.startWalk()
-	resp, err := l.h.calls.ImportResourceState(l.h.ctx, req)
-	l.check(err)
-	if !res.add("ImportResourceState", resp.Diagnostics) {
+	imported := l.importOne(res, req)
+	if imported == nil {
 		return res
 	}
-	if len(resp.ImportedResources) != 1 {
-		res.addError("ImportResourceState", "Unexpected Import Result", fmt.Sprintf("%d objects imported, want 1", len(resp.ImportedResources)))
-		return res
-	}
-	imported := resp.ImportedResources[0]
 	// The read that follows an import by id gets no identity, even when the import answered one;
 	// after an import by identity, it gets the imported identity.
 	var identity *tfprotov6.ResourceIdentityData
