@@ -248,9 +248,7 @@ func (h *protocolHarness) requests() map[string]int {
 
 func (h *protocolHarness) expectRequests(what string, want map[string]int) {
 	h.t.Helper()
-	if err := (requests{fake: h.fake, want: want, what: what}).check(); err != nil {
-		h.t.Error(err)
-	}
+	requests{fake: h.fake, want: want, what: what}.expect(h.t)
 }
 
 // TestProtocolIdentity_schemas pins the identity schemas: numeric ids only, the project's

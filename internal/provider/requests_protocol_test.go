@@ -29,13 +29,7 @@ func TestRequests_deploymentLifecycle(t *testing.T) {
 			failed := deployment
 			failed.status = "failed"
 			lookup := &cliIdentity{keeps: cli.keepsIdentities()}
-			expect := func(r requests) func() {
-				return func() {
-					if err := r.check(); err != nil {
-						t.Error(err)
-					}
-				}
-			}
+			expect := func(r requests) func() { return func() { r.expect(t) } }
 			l := newProtocolHarnessAs(t, fake, tokenMaintainer, cli).lifecycle("gitlabdeploy_deployment")
 			runProtoSteps(t, l, []protoStep{
 				{
@@ -43,7 +37,7 @@ func TestRequests_deploymentLifecycle(t *testing.T) {
 					args:      deployment.args(),
 					afterPlan: expect(requests{fake, nil, "starting and configuring the provider and planning a create", nil}),
 					check: func(*lifecycle) {
-						expect(requests{fake, map[string]int{routeCreate: 1}, "creating a deployment", lookup})()
+						requests{fake, map[string]int{routeCreate: 1}, "creating a deployment", lookup}.expect(t)
 					},
 				},
 				{
@@ -51,7 +45,7 @@ func TestRequests_deploymentLifecycle(t *testing.T) {
 					args:      failed.args(), action: "update",
 					afterPlan: expect(requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its update", nil}),
 					check: func(*lifecycle) {
-						expect(requests{fake, map[string]int{routeUpdate: 1}, "updating a deployment's status", nil})()
+						requests{fake, map[string]int{routeUpdate: 1}, "updating a deployment's status", nil}.expect(t)
 					},
 				},
 				{
@@ -59,7 +53,7 @@ func TestRequests_deploymentLifecycle(t *testing.T) {
 					removed:   true, action: "delete",
 					afterPlan: expect(requests{fake, map[string]int{routeGet: 1}, "refreshing a deployment and planning its deletion", nil}),
 					check: func(*lifecycle) {
-						expect(requests{fake, map[string]int{routeDelete: 1}, `deleting a failed deployment with on_destroy = "delete"`, nil})()
+						requests{fake, map[string]int{routeDelete: 1}, `deleting a failed deployment with on_destroy = "delete"`, nil}.expect(t)
 					},
 				},
 			}, nil)
@@ -84,14 +78,10 @@ func TestRequests_cancelAndDeleteRunning(t *testing.T) {
 					preConfig: fake.ResetStats,
 					removed:   true, action: "delete",
 					afterPlan: func() {
-						if err := (requests{fake, map[string]int{routeGet: 1}, "refreshing a running deployment and planning its deletion", nil}).check(); err != nil {
-							t.Error(err)
-						}
+						requests{fake, map[string]int{routeGet: 1}, "refreshing a running deployment and planning its deletion", nil}.expect(t)
 					},
 					check: func(*lifecycle) {
-						if err := (requests{fake, map[string]int{routeUpdate: 1, routeDelete: 1}, "canceling and deleting a running deployment", nil}).check(); err != nil {
-							t.Error(err)
-						}
+						requests{fake, map[string]int{routeUpdate: 1, routeDelete: 1}, "canceling and deleting a running deployment", nil}.expect(t)
 					},
 				},
 			}, nil)
@@ -114,15 +104,11 @@ func TestRequests_approvalCreate(t *testing.T) {
 				preConfig: fake.ResetStats,
 				args:      approvalArgs{deployment: 5, status: "approved"}.args(),
 				afterPlan: func() {
-					if err := (requests{fake, nil, "planning an approval", nil}).check(); err != nil {
-						t.Error(err)
-					}
+					requests{fake, nil, "planning an approval", nil}.expect(t)
 				},
 				check: func(*lifecycle) {
 					// The deployment is read before (a decision already in place) and after (DESIGN.md §B22).
-					if err := (requests{fake, map[string]int{routeApprove: 1, routeGet: 2}, "approving a deployment", &cliIdentity{keeps: cli.keepsIdentities()}}).check(); err != nil {
-						t.Error(err)
-					}
+					requests{fake, map[string]int{routeApprove: 1, routeGet: 2}, "approving a deployment", &cliIdentity{keeps: cli.keepsIdentities()}}.expect(t)
 				},
 			}}, nil)
 		})

@@ -56,6 +56,14 @@ func (r requests) CheckState(_ context.Context, _ statecheck.CheckStateRequest, 
 	resp.Error = r.check()
 }
 
+// expect fails t, without stopping it, unless the fake received exactly what r wants.
+func (r requests) expect(t testing.TB) {
+	t.Helper()
+	if err := r.check(); err != nil {
+		t.Error(err)
+	}
+}
+
 func (r requests) check() error {
 	got := r.fake.Stats().ByRoute
 	r.fake.ResetStats()
@@ -103,19 +111,13 @@ func TestAccRequests_refreshOnePerDeployment(t *testing.T) {
 	cli := newTerraformCLI(t, time.Millisecond, 5*time.Millisecond)
 	lookup := &cliIdentity{keeps: cli.lacks(cliFeatureIdentity) == ""}
 	cli.writeConfig(deployments.config(fake, tokenMaintainer))
-	expect := func(r requests) {
-		t.Helper()
-		if err := r.check(); err != nil {
-			t.Error(err)
-		}
-	}
 	fake.ResetStats()
 	cli.mustRun(nil, []string{"apply", "-auto-approve", "-no-color"})
-	expect(requests{fake, map[string]int{routeCreate: 3}, "creating 3 deployments", lookup})
+	requests{fake, map[string]int{routeCreate: 3}, "creating 3 deployments", lookup}.expect(t)
 	cli.mustRun(nil, []string{"plan", "-detailed-exitcode", "-no-color", "-out=unchanged.tfplan"}, 0)
-	expect(requests{fake, map[string]int{routeGet: 3}, "refreshing 3 unchanged deployments", nil})
+	requests{fake, map[string]int{routeGet: 3}, "refreshing 3 unchanged deployments", nil}.expect(t)
 	cli.mustRun(nil, []string{"apply", "-no-color", "unchanged.tfplan"})
-	expect(requests{fake, nil, "applying an empty plan", nil})
+	requests{fake, nil, "applying an empty plan", nil}.expect(t)
 }
 
 // manyDeploymentsSeed is acme/app with n finished deployments to list.
