@@ -29,12 +29,16 @@ func quietSDKLogs(environ []string) map[string]string {
 	return set
 }
 
+// notLogLevels are the TF_LOG* variables that name a file or directory, not a level: alone, they
+// ask for no logs (Terraform writes TF_LOG_PATH only when a level is set).
+var notLogLevels = map[string]bool{"TF_LOG_PATH": true, "TF_LOG_PATH_MASK": true, "TF_LOG_SDK_PROTO_DATA_DIR": true}
+
 // logsRequested reports whether a TF_LOG* variable asks for logs (is set to a level other than
 // OFF), given the environment as os.Environ lists it.
 func logsRequested(environ []string) bool {
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "TF_LOG") && value != "" && !strings.EqualFold(value, "off") {
+		if strings.HasPrefix(name, "TF_LOG") && !notLogLevels[name] && value != "" && !strings.EqualFold(value, "off") {
 			return true
 		}
 	}
