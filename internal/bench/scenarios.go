@@ -144,6 +144,19 @@ func alternate(runs int, f *fake, base, subject *series, doBase, doSubject func(
 
 // perResource is, for each pair of runs of subject and baseline, the subject's extra wall time
 // per resource: pairs ran one after the other, on the same machine.
+// cliCPUPerResource is Terraform's own CPU per resource above the same command's for base
+// (median of the runs).
+func cliCPUPerResource(subject, base *series, n int) time.Duration {
+	own := func(s *series) []time.Duration {
+		out := make([]time.Duration, len(s.results))
+		for i, r := range s.results {
+			out[i] = r.cliCPU
+		}
+		return out
+	}
+	return (median(own(subject)) - median(own(base))) / time.Duration(n)
+}
+
 func perResource(subject, base *series, n int) []time.Duration {
 	extra := make([]time.Duration, min(len(subject.results), len(base.results)))
 	for i := range extra {
@@ -436,8 +449,9 @@ func (b *bench) deployments() error {
 			wall:      s.wallCell(),
 			cpu:       s.cpuCell(),
 			baseline:  "terraform_data: " + bs.wallCell(),
-			ratio: fmt.Sprintf("%s; %s per resource (provider CPU: %.2f ms per resource)", ratio(s.wall(), bs.wall()),
-				spreadCell(extra, signedMilliseconds), float64(s.cpu())/float64(n)/float64(time.Millisecond)),
+			ratio: fmt.Sprintf("%s; %s per resource (provider CPU: %.2f ms per resource; Terraform's own CPU: %s per resource)",
+				ratio(s.wall(), bs.wall()), spreadCell(extra, signedMilliseconds),
+				float64(s.cpu())/float64(n)/float64(time.Millisecond), signedMilliseconds(cliCPUPerResource(s, bs, n))),
 			peakRSS: s.rssCell(),
 			load:    s.loadCell(),
 			target:  fmt.Sprintf("%s requests; extra wall time per resource reported", bound),

@@ -40,6 +40,7 @@ type result struct {
 	wall   time.Duration
 	maxRSS int64         // KiB, the largest of the provider processes; 0 when none ran
 	cpu    time.Duration // user and system time of all provider processes
+	cliCPU time.Duration // user and system time of Terraform itself, its providers' taken out
 	procs  int           // provider processes started
 	output string
 }
@@ -100,6 +101,8 @@ func (w *workspace) cmd(profileDir string, args ...string) (result, error) {
 		return r, fmt.Errorf("terraform %s in %s: %w\n%s", strings.Join(args, " "), w.dir, err, tail(r.output, 40))
 	}
 	r.maxRSS, r.cpu, r.procs, err = readRusage(rusage)
+	// Terraform waits for the providers it starts, so its own usage includes theirs.
+	r.cliCPU = c.ProcessState.UserTime() + c.ProcessState.SystemTime() - r.cpu
 	return r, err
 }
 
