@@ -437,10 +437,10 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 		return
 	}
 	if r.tracked.trackedByCreate(state.DeploymentID.ValueInt64()) {
-		resp.Diagnostics.AddWarning("Replacement Tracks the Same Deployment", fmt.Sprintf("GitLab answered the "+
-			"create of this resource's replacement with %s itself (it repeats the environment's current "+
-			"deployment), so the new object tracks the deployment the old one did: nothing was deleted, whatever "+
-			"on_destroy says, and Terraform goes on tracking it.",
+		resp.Diagnostics.AddWarning("Deployment Still Tracked", fmt.Sprintf("GitLab answered a create of this "+
+			"apply (this resource's replacement, or another resource tracking the same deployment) with %s itself, "+
+			"as it does for a repeat of the environment's current deployment, so a new object tracks it: nothing "+
+			"was deleted, whatever on_destroy says, and Terraform goes on tracking it.",
 			deploymentSubject(state.Project.ValueString(), state.DeploymentID.ValueInt64())))
 		return
 	}

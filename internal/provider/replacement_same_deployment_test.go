@@ -30,7 +30,7 @@ func TestDeploymentResource_replaceAnsweredWithItselfKeepsIt(t *testing.T) {
 		t.Fatalf("the replacement failed: %s", res.errorText())
 	}
 	expectDiagnostic(t, res.diags, tfprotov6.DiagnosticSeverityWarning, "GitLab Returned an Existing Deployment")
-	expectDiagnostic(t, res.diags, tfprotov6.DiagnosticSeverityWarning, "Replacement Tracks the Same Deployment",
+	expectDiagnostic(t, res.diags, tfprotov6.DiagnosticSeverityWarning, "Deployment Still Tracked",
 		"nothing was deleted")
 	if got := stateDeploymentID(t, l); got != id {
 		t.Errorf("the state tracks deployment %d, want %d", got, id)
