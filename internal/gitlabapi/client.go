@@ -70,7 +70,7 @@ type Client struct {
 	// retryAfterMax bounds a wait GitLab names in Retry-After.
 	retryAfterMax time.Duration
 
-	projects projectCache
+	projects SharedAnswers[string, *Project]
 	user     currentUser
 
 	// pageFetched, set by tests only, is called when a list page's request returns, before

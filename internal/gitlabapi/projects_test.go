@@ -90,7 +90,7 @@ func TestProject_waiterKeepsItsOwnContext(t *testing.T) {
 	})
 	c := newTestClient(t, s.URL)
 	waiting := make(chan struct{})
-	c.projects.onWait = func() { close(waiting) }
+	c.projects.OnWait = func() { close(waiting) }
 
 	firstCtx, cancelFirst := context.WithCancel(context.Background())
 	firstDone := make(chan error, 1)

@@ -2,11 +2,8 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -15,73 +12,25 @@ import (
 
 // currentDeployments reads, at most once per environment and provider process, which deployment
 // is currently deployed to an environment. The destroy plans of a configuration's deployments
-// run in parallel and share the answer (DESIGN.md §B15). Only GitLab's answer is kept: a read
-// that failed otherwise (canceled, a 5xx after the retries) is made again by the next caller,
-// and callers that waited for a read whose caller was canceled read for themselves.
+// run in parallel and share the answer (DESIGN.md §B15).
 type currentDeployments struct {
 	client *gitlabapi.Client
-	mu     sync.Mutex
-	reads  map[environmentKey]*currentDeploymentRead
-	// onWait, set by tests only, is called when a read starts waiting for another's.
-	onWait func()
+	reads  gitlabapi.SharedAnswers[environmentKey, int64]
 }
 
 type environmentKey struct{ project, environment string }
 
-type currentDeploymentRead struct {
-	done         chan struct{} // closed once id, err and readerGaveUp are set
-	id           int64
-	err          error
-	readerGaveUp bool
-}
-
 func newCurrentDeployments(client *gitlabapi.Client) *currentDeployments {
-	return &currentDeployments{client: client, reads: map[environmentKey]*currentDeploymentRead{}}
+	return &currentDeployments{client: client}
 }
 
 // id returns the id of the deployment currently deployed to the environment, or 0 for none.
 func (c *currentDeployments) id(ctx context.Context, project, environment string) (int64, error) {
-	for {
-		id, again, err := c.readOnce(ctx, project, environment)
-		if !again {
-			return id, err
-		}
-	}
-}
-
-// readOnce reads, or waits for the caller already reading; again is true when that caller gave
-// up before GitLab answered.
-func (c *currentDeployments) readOnce(ctx context.Context, project, environment string) (_ int64, again bool, _ error) {
 	// Paths are case-insensitive in GitLab; environment names are not.
 	key := environmentKey{strings.ToLower(project), environment}
-	c.mu.Lock()
-	read, found := c.reads[key]
-	if !found {
-		read = &currentDeploymentRead{done: make(chan struct{})}
-		c.reads[key] = read
-	}
-	c.mu.Unlock()
-	if found {
-		if c.onWait != nil {
-			c.onWait()
-		}
-		select {
-		case <-read.done:
-			return read.id, read.readerGaveUp, read.err
-		case <-ctx.Done():
-			return 0, false, ctx.Err()
-		}
-	}
-	id, err := c.client.CurrentDeployment(ctx, project, environment)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if status := gitlabapi.StatusCode(err); err != nil && status != http.StatusNotFound && status != http.StatusForbidden {
-		delete(c.reads, key)
-	}
-	read.id, read.err = id, err
-	read.readerGaveUp = errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-	close(read.done)
-	return id, false, err
+	return c.reads.Get(ctx, key, func(ctx context.Context) (int64, error) {
+		return c.client.CurrentDeployment(ctx, project, environment)
+	}, nil)
 }
 
 // destroyFacts learns, for the destroy plan of a deployment, whether GitLab will refuse to delete

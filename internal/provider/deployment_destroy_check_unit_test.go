@@ -57,7 +57,7 @@ func TestCurrentDeployments_waiterKeepsItsOwnContext(t *testing.T) {
 	t.Parallel()
 	arrived, waiting := make(chan struct{}), make(chan struct{})
 	current := newCurrentDeployments(currentDeploymentStub(t, arrived))
-	current.onWait = func() { close(waiting) }
+	current.reads.OnWait = func() { close(waiting) }
 	firstCtx, cancelFirst := context.WithCancel(context.Background())
 	firstDone := make(chan error, 1)
 	go func() {
