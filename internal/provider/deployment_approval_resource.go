@@ -194,22 +194,32 @@ func (r *deploymentApprovalResource) Create(ctx context.Context, req resource.Cr
 			keptCommentDetail(project, id, &got, plan.Comment.ValueStringPointer())+fmt.Sprintf("\n\nThe state keeps "+
 				"the recorded decision (Terraform marks it tainted). To manage it, set \"comment\" to %s. To record a "+
 				"new comment, change the decision's status and back.", commentText(got.Comment)))
-		plan.ID = types.StringValue(approvalResourceID(project, id, got.User.ID, plan.ruleForID(dec.Rule)))
-		plan.setFromAPI(&got, dec.Rule, dec.Deployment)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		r.completeIdentity(ctx, resp.Identity, &plan, &resp.Diagnostics)
+		r.saveCreated(ctx, &plan, &got, dec.Rule, dec.Deployment, resp)
 		return
 	}
 	if dec.AlreadyInPlace {
-		resp.Diagnostics.AddWarning("Decision Already in Place", fmt.Sprintf("%s had already %s %s on %s, "+
-			"under the same approval rule, so GitLab changed nothing: it answered with that decision as it was. "+
-			"No new decision was recorded; this resource now manages that decision.", dec.Approval.User.Username,
-			dec.Approval.Status, deploymentSubject(project, id), dec.Approval.CreatedAt.UTC().Format(time.RFC3339)))
+		resp.Diagnostics.AddWarning("Decision Already in Place", alreadyDecided(&dec.Approval, project, id)+
+			", under the same approval rule, so GitLab changed nothing: it answered with that decision as it was. "+
+			"No new decision was recorded; this resource now manages that decision.")
 	}
-	plan.ID = types.StringValue(approvalResourceID(project, id, dec.Approval.User.ID, plan.ruleForID(dec.Rule)))
-	plan.setFromAPI(&dec.Approval, dec.Rule, dec.Deployment)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	r.completeIdentity(ctx, resp.Identity, &plan, &resp.Diagnostics)
+	r.saveCreated(ctx, &plan, &dec.Approval, dec.Rule, dec.Deployment, resp)
+}
+
+// saveCreated puts the decision a create leaves, as GitLab holds it, into the state, with its
+// identity.
+func (r *deploymentApprovalResource) saveCreated(ctx context.Context, plan *deploymentApprovalResourceModel,
+	a *gitlabapi.Approval, rule *gitlabapi.ApprovalRule, d *gitlabapi.Deployment, resp *resource.CreateResponse) {
+	plan.ID = types.StringValue(approvalResourceID(plan.Project.ValueString(), plan.DeploymentID.ValueInt64(),
+		a.User.ID, plan.ruleForID(rule)))
+	plan.setFromAPI(a, rule, d)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	r.completeIdentity(ctx, resp.Identity, plan, &resp.Diagnostics)
+}
+
+// alreadyDecided says when the user had made decision a on the deployment.
+func alreadyDecided(a *gitlabapi.Approval, project string, id int64) string {
+	return fmt.Sprintf("%s had already %s %s on %s", a.User.Username, a.Status, deploymentSubject(project, id),
+		a.CreatedAt.UTC().Format(time.RFC3339))
 }
 
 // keepHeldDecision handles a create GitLab refused because the deployment no longer waits for
@@ -231,10 +241,9 @@ func (r *deploymentApprovalResource) keepHeldDecision(ctx context.Context, plan 
 	}
 	held, rule := gitlabapi.HeldDecision(d, user.ID, plan.Status.ValueString(), plan.RepresentedAs.ValueStringPointer())
 	if held != nil {
-		resp.Diagnostics.AddWarning("Decision Already in Place", fmt.Sprintf("%s had already %s %s on %s. The "+
+		resp.Diagnostics.AddWarning("Decision Already in Place", alreadyDecided(held, project, id)+". The "+
 			"deployment no longer waits for approvals, so GitLab takes no new decision on it; this resource now "+
-			"manages that decision.", held.User.Username, held.Status, deploymentSubject(project, id),
-			held.CreatedAt.UTC().Format(time.RFC3339)))
+			"manages that decision.")
 	} else {
 		if held, rule = gitlabapi.UserDecision(d, user.ID, 0); held == nil {
 			return false
@@ -248,10 +257,7 @@ func (r *deploymentApprovalResource) keepHeldDecision(ctx context.Context, plan 
 				"state rm <address>).", held.User.Username, held.Status, deploymentSubject(project, id), held.Status,
 			representedAsHint(rule)))
 	}
-	plan.ID = types.StringValue(approvalResourceID(project, id, held.User.ID, plan.ruleForID(rule)))
-	plan.setFromAPI(held, rule, d)
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-	r.completeIdentity(ctx, resp.Identity, plan, &resp.Diagnostics)
+	r.saveCreated(ctx, plan, held, rule, d, resp)
 	return true
 }
 
@@ -309,7 +315,7 @@ func (r *deploymentApprovalResource) Read(ctx context.Context, req resource.Read
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	importNamesRule := importing && !state.RuleID.IsNull() && state.RuleID.ValueInt64() != 0
+	importNamesRule := importing && state.RuleID.ValueInt64() != 0
 	state.setFromAPI(a, rule, d)
 	if importNamesRule && state.RepresentedAs.IsNull() {
 		// The import names the rule (as the identity of a decision recorded with represented_as
@@ -585,7 +591,7 @@ func keptCommentDetail(project string, id int64, got *gitlabapi.Approval, commen
 func noDecisionToImport(state *deploymentApprovalResourceModel, identityProjectID int64) string {
 	project, id, userID := state.Project.ValueString(), state.DeploymentID.ValueInt64(), state.UserID.ValueInt64()
 	rule, ruleHint := "", ""
-	if !state.RuleID.IsNull() && state.RuleID.ValueInt64() != 0 {
+	if state.RuleID.ValueInt64() != 0 {
 		rule = fmt.Sprintf(" under rule_id = %d", state.RuleID.ValueInt64())
 		ruleHint = " and rule_id (the approval rule's id, as the data source lists it in approval_rules)"
 	}

@@ -299,8 +299,10 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 	}
 	project, id := state.Project.ValueString(), state.DeploymentID.ValueInt64()
 	subject := deploymentSubject(project, id)
+	// Only an import's read finds created_at null: every other state holds GitLab's.
+	importing := state.CreatedAt.IsNull()
 	var identityProjectID int64
-	if state.CreatedAt.IsNull() { // an import's read
+	if importing {
 		identityProjectID = importedIdentityProjectID(ctx, req.Identity)
 	}
 	// Even a read that removes the resource answers with an identity.
@@ -311,8 +313,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		if deletedInGitLab(ctx, r.client, &resp.Diagnostics, err, notFoundRead{
 			summary: "Unable to Read Deployment", project: project, id: id,
 			kept: "the deployment", assumption: "it was deleted",
-			// Only an import's read finds created_at null: every other state holds GitLab's.
-			importing: state.CreatedAt.IsNull(), importFormat: importIDFormat, identityProjectID: identityProjectID,
+			importing: importing, importFormat: importIDFormat, identityProjectID: identityProjectID,
 		}) {
 			tflog.Info(ctx, "deployment deleted outside Terraform; removing it from the state", map[string]any{
 				"project": project, "deployment_id": id,

@@ -195,6 +195,10 @@ type notFoundRead struct {
 	identityProjectID int64
 }
 
+// deploymentIDIsGlobal ends the advice of an import that names a deployment GitLab does not have.
+const deploymentIDIsGlobal = "GitLab's global id of the deployment (as gitlabdeploy_deployments lists it in " +
+	"deployment_id), not the number GitLab's pages show as #N (its iid)."
+
 // deletedInGitLab tells a deployment deleted in GitLab from the other causes of a 404 (a wrong
 // base_url, a token that lost access, a moved project): it reports true only when GitLab still
 // shows the project and says the deployment is missing, outside an import. Otherwise it adds an
@@ -219,15 +223,13 @@ func deletedInGitLab(ctx context.Context, client *gitlabapi.Client, diags *diag.
 		diags.AddError(nf.summary, fmt.Sprintf(
 			"The import block's identity names deployment_id = %d of project_id = %d (project %q): GitLab shows the "+
 				"project, and answered 404 Not Found for the deployment. Nothing was imported.\n\nCheck deployment_id "+
-				"in the identity: it is GitLab's global id of the deployment (as gitlabdeploy_deployments lists it in "+
-				"deployment_id), not the number GitLab's pages show as #N (its iid).", nf.id, nf.identityProjectID, nf.project))
+				"in the identity: it is %s", nf.id, nf.identityProjectID, nf.project, deploymentIDIsGlobal))
 		return false
 	case projectErr == nil:
 		diags.AddError(nf.summary, fmt.Sprintf(
 			"Project %q has no deployment with id %d: GitLab shows the project, and answered 404 Not Found for the "+
-				"deployment. Nothing was imported.\n\nCheck the import id, written %s: the deployment id is GitLab's "+
-				"global id of the deployment (as gitlabdeploy_deployments lists it in deployment_id), not the number "+
-				"GitLab's pages show as #N (its iid).", nf.project, nf.id, nf.importFormat))
+				"deployment. Nothing was imported.\n\nCheck the import id, written %s: the deployment id is %s",
+			nf.project, nf.id, nf.importFormat, deploymentIDIsGlobal))
 		return false
 	}
 	if nf.importing && nf.identityProjectID != 0 {
