@@ -25,25 +25,31 @@ func (s *series) add(r result, requests int) {
 	s.requests = append(s.requests, requests)
 }
 
-func (s *series) walls() []time.Duration {
-	walls := make([]time.Duration, len(s.results))
+// durations is one figure of each run.
+func (s *series) durations(of func(result) time.Duration) []time.Duration {
+	out := make([]time.Duration, len(s.results))
 	for i, r := range s.results {
-		walls[i] = r.wall
+		out[i] = of(r)
 	}
-	return walls
+	return out
+}
+
+func (s *series) walls() []time.Duration {
+	return s.durations(func(r result) time.Duration { return r.wall })
 }
 
 func (s *series) cpus() []time.Duration {
-	cpus := make([]time.Duration, len(s.results))
-	for i, r := range s.results {
-		cpus[i] = r.cpu
-	}
-	return cpus
+	return s.durations(func(r result) time.Duration { return r.cpu })
 }
 
 func (s *series) wall() time.Duration { return median(s.walls()) }
 
 func (s *series) cpu() time.Duration { return median(s.cpus()) }
+
+// cliCPU is the median of Terraform's own CPU.
+func (s *series) cliCPU() time.Duration {
+	return median(s.durations(func(r result) time.Duration { return r.cliCPU }))
+}
 
 func (s *series) cpuCell() string {
 	if s.maxRSS() == 0 {
@@ -142,21 +148,14 @@ func alternate(runs int, f *fake, base, subject *series, doBase, doSubject func(
 	return nil
 }
 
-// perResource is, for each pair of runs of subject and baseline, the subject's extra wall time
-// per resource: pairs ran one after the other, on the same machine.
 // cliCPUPerResource is Terraform's own CPU per resource above the same command's for base
 // (median of the runs).
 func cliCPUPerResource(subject, base *series, n int) time.Duration {
-	own := func(s *series) []time.Duration {
-		out := make([]time.Duration, len(s.results))
-		for i, r := range s.results {
-			out[i] = r.cliCPU
-		}
-		return out
-	}
-	return (median(own(subject)) - median(own(base))) / time.Duration(n)
+	return (subject.cliCPU() - base.cliCPU()) / time.Duration(n)
 }
 
+// perResource is, for each pair of runs of subject and baseline, the subject's extra wall time
+// per resource: pairs ran one after the other, on the same machine.
 func perResource(subject, base *series, n int) []time.Duration {
 	extra := make([]time.Duration, min(len(subject.results), len(base.results)))
 	for i := range extra {
