@@ -535,12 +535,8 @@ func TestDeploymentResource_waitForApprovalRejected(t *testing.T) {
 				`"smoke tests are red"`, "It has been marked failed", "the next apply records a new deployment"),
 		},
 		{
-			preConfig: func() {
-				if d := gitlabDeployment(t, fake, 7); d == nil || d.Status != "failed" {
-					t.Errorf("GitLab holds %+v, want deployment 7 failed", d)
-				}
-			},
-			args: args, planOnly: true, expectNonEmptyPlan: true, action: "replace",
+			preConfig: func() { wantGitLabStatus(t, fake, 7, "failed") },
+			args:      args, planOnly: true, expectNonEmptyPlan: true, action: "replace",
 		},
 	}, nil)
 }
@@ -562,12 +558,8 @@ func TestDeploymentResource_waitForApprovalTimeout(t *testing.T) {
 				"It has been marked canceled", `raise the timeout in the resource's "timeouts" block`),
 		},
 		{
-			preConfig: func() {
-				if d := gitlabDeployment(t, fake, 7); d == nil || d.Status != "canceled" {
-					t.Errorf("GitLab holds %+v, want deployment 7 canceled", d)
-				}
-			},
-			args: args, planOnly: true, expectNonEmptyPlan: true, action: "replace",
+			preConfig: func() { wantGitLabStatus(t, fake, 7, "canceled") },
+			args:      args, planOnly: true, expectNonEmptyPlan: true, action: "replace",
 		},
 	}, nil)
 }
@@ -597,9 +589,7 @@ func TestDeploymentResource_waitForApprovalBeforeStatusChange(t *testing.T) {
 		},
 		{
 			preConfig: func() {
-				if d := gitlabDeployment(t, fake, 7); d == nil || d.Status != "failed" {
-					t.Errorf("GitLab holds %+v, want deployment 7 failed", d)
-				}
+				wantGitLabStatus(t, fake, 7, "failed")
 				decideWhenRecorded(t, fake, 7, approval("mae-token"), approval("quinn-token"),
 					decision{token: "sam-token", status: "approved", representedAs: "security"})
 			},

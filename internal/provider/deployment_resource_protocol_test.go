@@ -57,12 +57,8 @@ func TestDeploymentResource_statusUpdates(t *testing.T) {
 		{args: staging("success").args(), check: func(l *lifecycle) { id = int64Attr(l.state(), "deployment_id") }},
 		{
 			// GitLab holds the status Terraform set.
-			preConfig: func() {
-				if d := gitlabDeployment(t, fake, id); d == nil || d.Status != "success" {
-					t.Errorf("GitLab holds %+v, want deployment %d in success", d, id)
-				}
-			},
-			args: staging("success").args(), planOnly: true,
+			preConfig: func() { wantGitLabStatus(t, fake, id, "success") },
+			args:      staging("success").args(), planOnly: true,
 		},
 	}, nil)
 }

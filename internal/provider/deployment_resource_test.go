@@ -96,6 +96,14 @@ func gitlabDeployment(t *testing.T, fake *fakegitlab.Server, id int64) *gitlabap
 	return d
 }
 
+// wantGitLabStatus fails the test unless GitLab holds deployment id with status.
+func wantGitLabStatus(t *testing.T, fake *fakegitlab.Server, id int64, status string) {
+	t.Helper()
+	if d := gitlabDeployment(t, fake, id); d == nil || d.Status != status {
+		t.Errorf("GitLab holds %+v, want deployment %d %s", d, id, status)
+	}
+}
+
 func TestAccDeploymentResource_basic(t *testing.T) {
 	t.Parallel()
 	fake := startFake(t, "basic.json")
