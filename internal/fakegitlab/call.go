@@ -106,32 +106,31 @@ func (c *call) findProject() (*project, *reply) {
 
 // findReadableDeployment is findReadableProject, then the :deployment_id deployment in it.
 func (c *call) findReadableDeployment() (*deployment, *reply) {
-	p, rep := c.findReadableProject()
-	if rep != nil {
-		return nil, rep
-	}
-	d := c.deploymentByParam(p)
-	if d == nil {
-		return nil, &recordNotFound
-	}
-	return d, nil
+	return c.deploymentIn(c.findReadableProject())
 }
 
 // findWritableDeployment is findProject, then the :deployment_id deployment in it, then the role
 // (minLevel) and the deploy access to its environment that GitLab's deployment writes ask for.
 func (c *call) findWritableDeployment(minLevel int) (*deployment, *reply) {
-	p, rep := c.findProject()
+	d, rep := c.deploymentIn(c.findProject())
 	if rep != nil {
 		return nil, rep
 	}
-	d := c.deploymentByParam(p)
-	if d == nil {
-		return nil, &recordNotFound
-	}
-	if !c.st.can(c.user, p, minLevel) || !c.st.hasDeployAccess(c.user, p, d.env.name) {
+	if !c.st.can(c.user, d.project, minLevel) || !c.st.hasDeployAccess(c.user, d.project, d.env.name) {
 		return nil, &forbidden
 	}
 	return d, nil
+}
+
+// deploymentIn is the :deployment_id deployment of the project a find gave, or the find's reply.
+func (c *call) deploymentIn(p *project, rep *reply) (*deployment, *reply) {
+	if rep != nil {
+		return nil, rep
+	}
+	if d := c.deploymentByParam(p); d != nil {
+		return d, nil
+	}
+	return nil, &recordNotFound
 }
 
 // deploymentByParam finds the :deployment_id deployment in the project.
